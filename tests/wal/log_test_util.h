@@ -120,8 +120,9 @@ inline uint32_t FragmentCrc(char type, std::string_view payload) {
       crc32c::Extend(crc32c::Value(&type, 1), payload.data(), payload.size()));
 }
 
+// Public members so that shared check functions can drive it.
 class LogTest : public ::testing::Test {
- protected:
+ public:
   LogTest() : writer_(std::make_unique<Writer>(&sink_, 0)) {}
 
   void Write(std::string_view record) {
