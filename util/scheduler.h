@@ -1,0 +1,68 @@
+#ifndef KVS_UTIL_SCHEDULER_H_
+#define KVS_UTIL_SCHEDULER_H_
+
+#include <deque>
+#include <functional>
+#include <thread>
+
+#include "lsm/file_system.h"
+#include "util/mutex.h"
+#include "util/thread_annotations.h"
+
+namespace kvs {
+
+// The background threads behind FileSystem::Schedule. There is one thread per
+// priority, so a memtable flush (kHigh) never waits behind a long compaction
+// (kLow); each thread runs its queue one item at a time in the order scheduled.
+// A thread is started the first time work of its priority arrives, so a file
+// system that never schedules anything costs no threads.
+//
+// Thread-safe: Schedule may be called from any thread, including from inside a
+// work item.
+class Scheduler {
+ public:
+  Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Runs every item already queued (and any they schedule), then joins the
+  // threads. Must not be called from a work item, nor while another thread may
+  // still call Schedule from outside.
+  ~Scheduler();
+
+  // Queues work to run on the thread of the given priority.
+  void Schedule(std::function<void()> work, FileSystem::Priority priority)
+      KVS_EXCLUDES(mu_);
+
+  // Blocks until both queues are empty and no item is running. For tests; it
+  // cannot stop new work from arriving the moment it returns.
+  void WaitForIdle() KVS_EXCLUDES(mu_);
+
+ private:
+  struct Lane {
+    explicit Lane(Mutex* mu) : work_cv(mu) {}
+    std::deque<std::function<void()>> queue;
+    bool running = false;  // An item popped from queue is executing.
+    std::thread thread;    // Not joinable until the first item arrives.
+    CondVar work_cv;       // Signalled when queue grows or shutdown starts.
+  };
+
+  void Run(Lane* lane) KVS_EXCLUDES(mu_);
+  // CondVar::Wait names the CondVar's own mutex pointer, which the analysis
+  // cannot match to mu_.
+  void WaitOn(CondVar* cv) KVS_REQUIRES(mu_) KVS_NO_THREAD_SAFETY_ANALYSIS {
+    cv->Wait();
+  }
+  Lane* LaneFor(FileSystem::Priority priority);
+
+  Mutex mu_;
+  CondVar idle_cv_;  // Signalled whenever an item finishes.
+  bool shutting_down_ KVS_GUARDED_BY(mu_) = false;
+  Lane
+      high_;  // Fields guarded by mu_ (except thread, see Schedule/~Scheduler).
+  Lane low_;
+};
+
+}  // namespace kvs
+
+#endif  // KVS_UTIL_SCHEDULER_H_
