@@ -41,7 +41,8 @@ class KVS_SCOPED_CAPABILITY MutexLock {
   Mutex* const mu_;
 };
 
-// A condition variable bound to one Mutex, which must be held around every call.
+// A condition variable bound to one Mutex, which must be held around Wait. (Wait carries no
+// annotation: the analysis cannot tie a CondVar to the Mutex a caller names.)
 class CondVar {
  public:
   explicit CondVar(Mutex* mu) : mu_(mu) {}
@@ -50,14 +51,14 @@ class CondVar {
 
   // Atomically releases the mutex and waits; reacquires before returning. Spurious wake-ups
   // happen: callers loop on their condition.
-  void Wait() KVS_REQUIRES(mu_) {
+  void Wait() {
     std::unique_lock<std::mutex> lock(mu_->mu_, std::adopt_lock);
     cv_.wait(lock);
     lock.release();
   }
 
   // As Wait, but gives up after micros. Returns true on timeout.
-  bool WaitForMicros(uint64_t micros) KVS_REQUIRES(mu_) {
+  bool WaitForMicros(uint64_t micros) {
     std::unique_lock<std::mutex> lock(mu_->mu_, std::adopt_lock);
     bool timed_out = cv_.wait_for(lock, std::chrono::microseconds(micros)) ==
                      std::cv_status::timeout;
