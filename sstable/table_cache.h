@@ -106,7 +106,9 @@ class TableCache {
   // progress keep it open until they end.
   void Evict(uint64_t file_number);
 
-  // The cache holding the open tables, for its statistics.
+  // The cache holding the open tables, for its statistics (charge 1 per table).
+  // A lookup that misses checks the cache a second time before opening, so each
+  // open counts two misses.
   const Cache& cache() const { return *cache_; }
 
  private:
