@@ -59,6 +59,9 @@ TEST(InternalKeyTest, TrailerByteLayout) {
   // "ab" at sequence 0x0102 as a value: trailer 0x010201, little-endian.
   const std::string encoded = IKey("ab", 0x0102, kTypeValue);
   EXPECT_EQ(encoded, std::string("ab\x01\x02\x01\x00\x00\x00\x00\x00", 10));
+  // The separator trailer of docs/format.md.
+  EXPECT_EQ(IKey("g", kMaxSequenceNumber, kValueTypeForSeek),
+            std::string("g\x01\xff\xff\xff\xff\xff\xff\xff", 9));
   const std::string deletion = IKey("", kMaxSequenceNumber, kTypeDeletion);
   EXPECT_EQ(deletion, std::string("\x00\xff\xff\xff\xff\xff\xff\xff", 8));
 }

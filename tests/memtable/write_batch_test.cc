@@ -122,6 +122,22 @@ TEST(WriteBatchTest, EncodingMatchesFormatDoc) {
       21);
   EXPECT_EQ(WriteBatchInternal::Contents(batch), expected);
   EXPECT_EQ(WriteBatchInternal::ByteSize(batch), 21u);
+
+  // The internal keys the doc says it becomes.
+  InternalKeyComparator icmp(BytewiseComparator());
+  auto* mem = new MemTable(icmp);
+  mem->Ref();
+  ASSERT_TRUE(WriteBatchInternal::InsertInto(batch, mem).ok());
+  std::unique_ptr<Iterator> iter(mem->NewIterator());
+  iter->SeekToFirst();
+  ASSERT_TRUE(iter->Valid());
+  EXPECT_EQ(iter->key(), std::string("k\x01\x64\0\0\0\0\0\0", 9));
+  EXPECT_EQ(iter->value(), "v1");
+  iter->Next();
+  ASSERT_TRUE(iter->Valid());
+  EXPECT_EQ(iter->key(), std::string("x\x00\x65\0\0\0\0\0\0", 9));
+  iter.reset();
+  mem->Unref();
 }
 
 TEST(WriteBatchTest, RoundTrip) {
