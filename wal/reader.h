@@ -49,8 +49,9 @@ class Reader {
 
   // Stores the next record in *record and returns true, or returns false at the
   // end of the log (including after an I/O error, which is reported and kept in
-  // status()). *record points into *scratch or into the reader's own buffer,
-  // and stays valid until the next call or until *scratch is modified.
+  // status()). *record points into *scratch, the reader's block buffer or
+  // memory the file handed out, and stays valid until the next call or until
+  // *scratch is modified.
   bool ReadRecord(std::string_view* record, std::string* scratch);
 
   // File offset of the first header of the record last returned by ReadRecord

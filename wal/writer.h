@@ -20,7 +20,10 @@ class Writer {
  public:
   // Writes to dest, which must outlive the writer and is not owned. dest_length
   // is the number of bytes the file already holds (0 for a new file), so that a
-  // reopened log continues inside its last, partly filled block.
+  // reopened log continues inside its last, partly filled block. The file must
+  // end after a complete record: appending after a torn one would turn the stub
+  // into damage that also swallows the new records of that block (see
+  // Reader::TornTailBytes and Reader::EndOfLastRecord).
   Writer(WritableFile* dest, uint64_t dest_length);
 
   Writer(const Writer&) = delete;
