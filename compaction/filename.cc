@@ -14,7 +14,8 @@ std::string NumberedName(std::string_view dbname, uint64_t number,
                          number, suffix);
 }
 
-// Parses a decimal number at the front of *in, consuming it. False on no digits or overflow.
+// Parses a decimal number at the front of *in, consuming it. False on no digits
+// or overflow.
 bool ConsumeDecimal(std::string_view* in, uint64_t* value) {
   constexpr uint64_t kMax = ~uint64_t{0};
   uint64_t v = 0;

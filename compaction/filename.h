@@ -13,13 +13,13 @@
 namespace kvs {
 
 enum class FileType {
-  kLogFile,       // NNNNNN.log: write-ahead log
-  kTableFile,     // NNNNNN.sst: sorted table
+  kLogFile,         // NNNNNN.log: write-ahead log
+  kTableFile,       // NNNNNN.sst: sorted table
   kDescriptorFile,  // MANIFEST-NNNNNN
-  kCurrentFile,   // CURRENT: names the live MANIFEST
-  kLockFile,      // LOCK
-  kInfoLogFile,   // LOG, LOG.old
-  kTempFile,      // NNNNNN.dbtmp: a CURRENT being replaced
+  kCurrentFile,     // CURRENT: names the live MANIFEST
+  kLockFile,        // LOCK
+  kInfoLogFile,     // LOG, LOG.old
+  kTempFile,        // NNNNNN.dbtmp: a CURRENT being replaced
 };
 
 std::string LogFileName(std::string_view dbname, uint64_t number);
@@ -31,12 +31,12 @@ std::string TempFileName(std::string_view dbname, uint64_t number);
 std::string InfoLogFileName(std::string_view dbname);
 std::string OldInfoLogFileName(std::string_view dbname);
 
-// Parses a file name (not a path) of a database directory. Returns false for names kvs does not
-// own; *number is 0 for files without a number.
+// Parses a file name (not a path) of a database directory. Returns false for
+// names kvs does not own; *number is 0 for files without a number.
 bool ParseFileName(std::string_view name, uint64_t* number, FileType* type);
 
-// Points CURRENT at MANIFEST-descriptor_number atomically and durably: writes a temporary file,
-// syncs it, renames it over CURRENT and syncs the directory.
+// Points CURRENT at MANIFEST-descriptor_number atomically and durably: writes a
+// temporary file, syncs it, renames it over CURRENT and syncs the directory.
 absl::Status SetCurrentFile(FileSystem* fs, std::string_view dbname,
                             uint64_t descriptor_number);
 

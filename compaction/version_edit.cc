@@ -6,7 +6,8 @@
 namespace kvs {
 namespace {
 
-// Record tags. Values are part of the MANIFEST format: never reuse or renumber them.
+// Record tags. Values are part of the MANIFEST format: never reuse or renumber
+// them.
 enum Tag : uint32_t {
   kComparator = 1,
   kLogNumber = 2,

@@ -13,11 +13,13 @@
 
 namespace kvs {
 
-// Levels a database may be configured with (Options::num_levels is checked against it).
+// Levels a database may be configured with (Options::num_levels is checked
+// against it).
 constexpr int kMaxNumLevels = 16;
 
-// A table file as the version set knows it. smallest and largest are encoded internal keys
-// (user key + 8-byte trailer), the first and last entries of the table.
+// A table file as the version set knows it. smallest and largest are encoded
+// internal keys (user key + 8-byte trailer), the first and last entries of the
+// table.
 struct FileMetaData {
   uint64_t number = 0;
   uint64_t file_size = 0;
@@ -27,8 +29,9 @@ struct FileMetaData {
   int refs = 0;
 };
 
-// A change from one Version to the next: files added and removed per level plus counters. The
-// MANIFEST is the sequence of encoded edits (docs/format.md, "VersionEdit").
+// A change from one Version to the next: files added and removed per level plus
+// counters. The MANIFEST is the sequence of encoded edits (docs/format.md,
+// "VersionEdit").
 //
 // Thread-safety: a plain value; synchronise externally.
 class VersionEdit {
@@ -57,7 +60,8 @@ class VersionEdit {
   }
 
   void EncodeTo(std::string* dst) const;
-  // Replaces this edit with the decoded one. DataLoss naming the bad field on malformed input.
+  // Replaces this edit with the decoded one. DataLoss naming the bad field on
+  // malformed input.
   absl::Status DecodeFrom(std::string_view src);
 
   // A readable rendering for the LOG and tests.

@@ -15,8 +15,8 @@
 namespace kvs {
 namespace {
 
-// Index of the first file of a sorted, non-overlapping level whose largest key is >= key, or
-// files.size() if there is none.
+// Index of the first file of a sorted, non-overlapping level whose largest key
+// is >= key, or files.size() if there is none.
 size_t FindFile(const InternalKeyComparator& icmp,
                 const std::vector<FileMetaData*>& files,
                 std::string_view internal_key) {
@@ -41,9 +41,10 @@ bool BeforeFile(const Comparator* ucmp, const std::string_view* user_key,
          ucmp->Compare(*user_key, ExtractUserKey(f->smallest)) < 0;
 }
 
-// Iterates over the files of a sorted level: key() is a file's largest key, value() its number
-// and size (16 bytes), which the two-level iterator turns into the file's table iterator. So a
-// level iterator opens only the files it actually reaches.
+// Iterates over the files of a sorted level: key() is a file's largest key,
+// value() its number and size (16 bytes), which the two-level iterator turns
+// into the file's table iterator. So a level iterator opens only the files it
+// actually reaches.
 class LevelFileIterator final : public Iterator {
  public:
   LevelFileIterator(const InternalKeyComparator* icmp,
@@ -59,9 +60,7 @@ class LevelFileIterator final : public Iterator {
     index_ = files_->empty() ? 0 : files_->size() - 1;
   }
   void Next() override { index_++; }
-  void Prev() override {
-    index_ = index_ == 0 ? files_->size() : index_ - 1;
-  }
+  void Prev() override { index_ = index_ == 0 ? files_->size() : index_ - 1; }
   std::string_view key() const override { return (*files_)[index_]->largest; }
   std::string_view value() const override {
     EncodeFixed64(value_buf_, (*files_)[index_]->number);
@@ -142,14 +141,15 @@ absl::StatusOr<LookupResult> Version::Get(const ReadOptions& options,
   };
   // Returns true when the search is over (found, deleted or error).
   auto search_file = [&](const FileMetaData* f) -> absl::StatusOr<bool> {
-    absl::Status s = vset_->table_cache_->Get(options, f->number, f->file_size,
-                                              ikey, found);
+    absl::Status s =
+        vset_->table_cache_->Get(options, f->number, f->file_size, ikey, found);
     if (!s.ok()) return s;
     if (!parse_status.ok()) return parse_status;
     return result != LookupResult::kNotFound;
   };
 
-  // Level 0 files may overlap each other: search every candidate, newest (highest number) first.
+  // Level 0 files may overlap each other: search every candidate, newest
+  // (highest number) first.
   const auto& level0 = files_[0];
   std::vector<const FileMetaData*> candidates;
   for (const FileMetaData* f : level0) {
@@ -199,9 +199,9 @@ void Version::AddIterators(const ReadOptions& options,
     iters->push_back(NewTwoLevelIterator(
         new LevelFileIterator(vset_->icmp_, &files_[level]),
         [table_cache, options](std::string_view file_value) -> Iterator* {
-          return table_cache->NewIterator(
-              options, DecodeFixed64(file_value.data()),
-              DecodeFixed64(file_value.data() + 8));
+          return table_cache->NewIterator(options,
+                                          DecodeFixed64(file_value.data()),
+                                          DecodeFixed64(file_value.data() + 8));
         }));
   }
 }
@@ -223,8 +223,8 @@ std::vector<FileMetaData*> Version::GetOverlappingInputs(
     if (has_end && ucmp->Compare(file_start, end_key) > 0) continue;
     inputs.push_back(f);
     if (level == 0) {
-      // Level-0 files may overlap each other: if f widens the range, start over with the wider
-      // range.
+      // Level-0 files may overlap each other: if f widens the range, start over
+      // with the wider range.
       if (has_begin && ucmp->Compare(file_start, begin_key) < 0) {
         begin_key = std::string(file_start);
         inputs.clear();
@@ -276,9 +276,9 @@ absl::Status Version::CheckInvariants() const {
       }
       if (level > 0 && i > 0 &&
           icmp.Compare(files[i - 1]->largest, f->smallest) >= 0) {
-        return absl::InternalError(absl::StrCat(
-            "level ", level, ": files ", files[i - 1]->number, " and ",
-            f->number, " overlap or are out of order"));
+        return absl::InternalError(
+            absl::StrCat("level ", level, ": files ", files[i - 1]->number,
+                         " and ", f->number, " overlap or are out of order"));
       }
     }
   }
@@ -294,7 +294,8 @@ uint64_t Version::ApproximateOffsetOf(std::string_view internal_key) const {
         // Entirely before the key.
         result += f->file_size;
       } else if (icmp.Compare(f->smallest, internal_key) > 0) {
-        // Entirely after the key. Deeper levels are sorted, so nothing more in this level counts.
+        // Entirely after the key. Deeper levels are sorted, so nothing more in
+        // this level counts.
         if (level > 0) break;
       } else {
         auto table = vset_->table_cache_->FindTable(f->number, f->file_size);
@@ -312,23 +313,20 @@ std::string Version::DebugString() const {
     for (const FileMetaData* f : files_[level]) {
       ParsedInternalKey small;
       ParsedInternalKey large;
-      absl::StrAppend(&r, " ", f->number, ":", f->file_size, "[",
-                      ParseInternalKey(f->smallest, &small)
-                          ? small.DebugString()
-                          : "(bad)",
-                      " .. ",
-                      ParseInternalKey(f->largest, &large)
-                          ? large.DebugString()
-                          : "(bad)",
-                      "]\n");
+      absl::StrAppend(
+          &r, " ", f->number, ":", f->file_size, "[",
+          ParseInternalKey(f->smallest, &small) ? small.DebugString() : "(bad)",
+          " .. ",
+          ParseInternalKey(f->largest, &large) ? large.DebugString() : "(bad)",
+          "]\n");
     }
   }
   return r;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Version::Builder: applies a sequence of edits to a base Version without building the
-// intermediate Versions.
+// Version::Builder: applies a sequence of edits to a base Version without
+// building the intermediate Versions.
 
 class Version::Builder {
  public:
@@ -372,7 +370,8 @@ class Version::Builder {
     return absl::OkStatus();
   }
 
-  // Writes the result into v, ordering level 0 by file number and deeper levels by key.
+  // Writes the result into v, ordering level 0 by file number and deeper levels
+  // by key.
   void SaveTo(Version* v) {
     const InternalKeyComparator& icmp = *vset_->icmp_;
     for (int level = 0; level < vset_->num_levels_; level++) {
@@ -452,7 +451,8 @@ absl::Status VersionSet::LogAndApply(VersionEdit* edit, Mutex* mu) {
     manifest_cv_storage_ = std::make_unique<CondVar>(mu);
     manifest_cv_ = manifest_cv_storage_.get();
   }
-  // One MANIFEST writer at a time: the edit must apply to the Version the previous writer made.
+  // One MANIFEST writer at a time: the edit must apply to the Version the
+  // previous writer made.
   while (manifest_write_in_progress_) manifest_cv_->Wait();
   manifest_write_in_progress_ = true;
 
@@ -469,7 +469,8 @@ absl::Status VersionSet::LogAndApply(VersionEdit* edit, Mutex* mu) {
   }
   if (s.ok()) Finalize(v);
 
-  // Start a new MANIFEST if none is open: its first record is a snapshot of the current state.
+  // Start a new MANIFEST if none is open: its first record is a snapshot of the
+  // current state.
   std::string new_manifest;
   uint64_t new_manifest_number = 0;
   if (s.ok() && descriptor_log_ == nullptr) {
@@ -479,7 +480,8 @@ absl::Status VersionSet::LogAndApply(VersionEdit* edit, Mutex* mu) {
     auto file = fs_->NewWritableFile(new_manifest);
     if (file.ok()) {
       descriptor_file_ = std::move(*file);
-      descriptor_log_ = std::make_unique<wal::Writer>(descriptor_file_.get(), 0);
+      descriptor_log_ =
+          std::make_unique<wal::Writer>(descriptor_file_.get(), 0);
       VersionEdit snapshot;
       WriteSnapshot(&snapshot);
       std::string record;
@@ -493,8 +495,9 @@ absl::Status VersionSet::LogAndApply(VersionEdit* edit, Mutex* mu) {
   if (s.ok()) {
     std::string record;
     edit->EncodeTo(&record);
-    // The slow part (append + fdatasync, and for a new MANIFEST the CURRENT switch) runs without
-    // the DB mutex; manifest_write_in_progress_ keeps other writers of the MANIFEST out.
+    // The slow part (append + fdatasync, and for a new MANIFEST the CURRENT
+    // switch) runs without the DB mutex; manifest_write_in_progress_ keeps
+    // other writers of the MANIFEST out.
     mu->Unlock();
     s = descriptor_log_->AddRecord(record);
     if (s.ok()) s = descriptor_log_->Sync();
@@ -537,8 +540,8 @@ absl::Status VersionSet::Recover() {
   auto file = fs_->NewSequentialFile(manifest);
   if (!file.ok()) {
     if (absl::IsNotFound(file.status())) {
-      return absl::DataLossError(absl::StrCat(
-          "CURRENT names ", manifest, ", which does not exist"));
+      return absl::DataLossError(
+          absl::StrCat("CURRENT names ", manifest, ", which does not exist"));
     }
     return file.status();
   }
@@ -557,10 +560,9 @@ absl::Status VersionSet::Recover() {
       absl::Status s = edit.DecodeFrom(record);
       if (s.ok() && edit.comparator() &&
           *edit.comparator() != icmp_->user_comparator()->Name()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("the database was created with comparator ",
-                         *edit.comparator(), ", not ",
-                         icmp_->user_comparator()->Name()));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "the database was created with comparator ", *edit.comparator(),
+            ", not ", icmp_->user_comparator()->Name()));
       }
       if (s.ok()) s = builder.Apply(edit);
       if (!s.ok()) return s;
@@ -571,8 +573,8 @@ absl::Status VersionSet::Recover() {
     if (!reader.status().ok()) return reader.status();
   }
   if (!reporter.status.ok()) {
-    return absl::DataLossError(absl::StrCat(
-        manifest, " is damaged: ", reporter.status.message()));
+    return absl::DataLossError(
+        absl::StrCat(manifest, " is damaged: ", reporter.status.message()));
   }
   if (!next_file) return absl::DataLossError("MANIFEST lacks next-file entry");
   if (!log_number) return absl::DataLossError("MANIFEST lacks log number");
@@ -585,9 +587,8 @@ absl::Status VersionSet::Recover() {
   absl::Status invariants = v->CheckInvariants();
   if (!invariants.ok()) {
     delete v;
-    return absl::DataLossError(
-        absl::StrCat("MANIFEST describes an impossible state: ",
-                     invariants.message()));
+    return absl::DataLossError(absl::StrCat(
+        "MANIFEST describes an impossible state: ", invariants.message()));
   }
   Finalize(v);
   AppendVersion(v);
@@ -614,12 +615,13 @@ void VersionSet::Finalize(Version* v) const {
   for (int level = 0; level < num_levels_ - 1; level++) {
     double score;
     if (level == 0) {
-      // By file count: every level-0 file is searched by every read, whatever its size.
+      // By file count: every level-0 file is searched by every read, whatever
+      // its size.
       score = v->files_[0].size() /
               static_cast<double>(options_->level0_file_num_compaction_trigger);
     } else {
-      score = static_cast<double>(v->LevelBytes(level)) /
-              MaxBytesForLevel(level);
+      score =
+          static_cast<double>(v->LevelBytes(level)) / MaxBytesForLevel(level);
     }
     if (score > best_score) {
       best_level = level;

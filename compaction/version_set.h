@@ -1,16 +1,18 @@
 #ifndef KVS_COMPACTION_VERSION_SET_H_
 #define KVS_COMPACTION_VERSION_SET_H_
 
-// The set of table files that make up the database, level by level, and its history.
+// The set of table files that make up the database, level by level, and its
+// history.
 //
-// A Version is an immutable list of files per level. Readers pin the Version they read from, so
-// the files it names stay on disk while they read. The VersionSet holds the current Version and
-// all older Versions still pinned, and persists every change as a VersionEdit appended to the
-// MANIFEST.
+// A Version is an immutable list of files per level. Readers pin the Version
+// they read from, so the files it names stay on disk while they read. The
+// VersionSet holds the current Version and all older Versions still pinned, and
+// persists every change as a VersionEdit appended to the MANIFEST.
 //
-// Thread-safety: every method of Version and VersionSet requires the DB mutex unless it says
-// otherwise. Version::Get and Version::AddIterators only read the Version's immutable file lists,
-// so they may run without the mutex while the caller holds a reference.
+// Thread-safety: every method of Version and VersionSet requires the DB mutex
+// unless it says otherwise. Version::Get and Version::AddIterators only read
+// the Version's immutable file lists, so they may run without the mutex while
+// the caller holds a reference.
 
 #include <cstdint>
 #include <memory>
@@ -45,14 +47,15 @@ class Version {
   // Deletes the Version when the last reference goes. REQUIRES: the DB mutex.
   void Unref();
 
-  // Looks key up in the tables, newest data first: level-0 files from the newest, then one file
-  // per deeper level. *value is set when kFound. DataLoss or an I/O error when a table needed is
-  // damaged or unreadable.
+  // Looks key up in the tables, newest data first: level-0 files from the
+  // newest, then one file per deeper level. *value is set when kFound. DataLoss
+  // or an I/O error when a table needed is damaged or unreadable.
   absl::StatusOr<LookupResult> Get(const ReadOptions& options,
                                    const LookupKey& key, std::string* value);
 
-  // Appends iterators over every file of this Version (internal keys) to *iters: one per level-0
-  // file, newest first, then one lazily-opening iterator per non-empty deeper level.
+  // Appends iterators over every file of this Version (internal keys) to
+  // *iters: one per level-0 file, newest first, then one lazily-opening
+  // iterator per non-empty deeper level.
   void AddIterators(const ReadOptions& options, std::vector<Iterator*>* iters);
 
   int NumFiles(int level) const {
@@ -63,9 +66,10 @@ class Version {
   }
   uint64_t LevelBytes(int level) const;
 
-  // The files of level overlapping the user-key range [begin, end] (nullptr: open end). For
-  // level 0, whose files may overlap each other, the range is widened until it covers every file
-  // that overlaps a chosen file, so that all versions of a user key go together.
+  // The files of level overlapping the user-key range [begin, end] (nullptr:
+  // open end). For level 0, whose files may overlap each other, the range is
+  // widened until it covers every file that overlaps a chosen file, so that all
+  // versions of a user key go together.
   std::vector<FileMetaData*> GetOverlappingInputs(
       int level, const std::string_view* begin,
       const std::string_view* end) const;
@@ -74,11 +78,12 @@ class Version {
   bool OverlapInLevel(int level, std::string_view smallest_user_key,
                       std::string_view largest_user_key) const;
 
-  // Checks that every level >= 1 is sorted and free of overlaps and that no file appears twice.
-  // Returns Internal describing the first violation.
+  // Checks that every level >= 1 is sorted and free of overlaps and that no
+  // file appears twice. Returns Internal describing the first violation.
   absl::Status CheckInvariants() const;
 
-  // Approximate byte offset of key (an internal key) in the data of this Version.
+  // Approximate byte offset of key (an internal key) in the data of this
+  // Version.
   uint64_t ApproximateOffsetOf(std::string_view internal_key) const;
 
   std::string DebugString() const;
@@ -97,36 +102,40 @@ class Version {
   std::vector<FileMetaData*> files_[kMaxNumLevels];
 
  public:
-  // Filled by VersionSet::Finalize: the level most in need of compaction and its score (>= 1
-  // means it should be compacted). Read by the compaction picker.
+  // Filled by VersionSet::Finalize: the level most in need of compaction and
+  // its score (>= 1 means it should be compacted). Read by the compaction
+  // picker.
   double compaction_score = -1;
   int compaction_level = -1;
 };
 
 class VersionSet {
  public:
-  // options must already be validated and outlive the VersionSet; icmp likewise.
+  // options must already be validated and outlive the VersionSet; icmp
+  // likewise.
   VersionSet(std::string dbname, const Options* options, FileSystem* fs,
              TableCache* table_cache, const InternalKeyComparator* icmp);
   VersionSet(const VersionSet&) = delete;
   VersionSet& operator=(const VersionSet&) = delete;
   ~VersionSet();
 
-  // Applies edit to the current Version, records it in the MANIFEST (starting a new MANIFEST
-  // holding a full snapshot if none is open), syncs, and installs the result as current. Releases
-  // *mu while writing and syncing; concurrent callers are serialised. On error the current
-  // Version is unchanged and the open MANIFEST is abandoned (the next call starts a new one).
+  // Applies edit to the current Version, records it in the MANIFEST (starting a
+  // new MANIFEST holding a full snapshot if none is open), syncs, and installs
+  // the result as current. Releases *mu while writing and syncing; concurrent
+  // callers are serialised. On error the current Version is unchanged and the
+  // open MANIFEST is abandoned (the next call starts a new one).
   absl::Status LogAndApply(VersionEdit* edit, Mutex* mu) KVS_REQUIRES(mu);
 
-  // Reads CURRENT and replays the MANIFEST it names. DataLoss for a damaged CURRENT or MANIFEST
-  // (a torn last record is not damage: it was never acknowledged), InvalidArgument for a
-  // comparator mismatch.
+  // Reads CURRENT and replays the MANIFEST it names. DataLoss for a damaged
+  // CURRENT or MANIFEST (a torn last record is not damage: it was never
+  // acknowledged), InvalidArgument for a comparator mismatch.
   absl::Status Recover();
 
   Version* current() const { return current_; }
 
   uint64_t NewFileNumber() { return next_file_number_++; }
-  // Returns file_number for reuse if it was the last one handed out and went unused.
+  // Returns file_number for reuse if it was the last one handed out and went
+  // unused.
   void ReuseFileNumber(uint64_t file_number) {
     if (next_file_number_ == file_number + 1) next_file_number_ = file_number;
   }
@@ -152,8 +161,8 @@ class VersionSet {
   // Adds the number of every file any live Version names.
   void AddLiveFiles(std::set<uint64_t>* live) const;
 
-  // Where the next compaction of each level starts (an encoded internal key, empty for the
-  // beginning). Used by the compaction picker's round-robin.
+  // Where the next compaction of each level starts (an encoded internal key,
+  // empty for the beginning). Used by the compaction picker's round-robin.
   std::string& compact_pointer(int level) { return compact_pointer_[level]; }
 
   const InternalKeyComparator* icmp() const { return icmp_; }
@@ -181,7 +190,8 @@ class VersionSet {
   uint64_t last_sequence_ = 0;
   uint64_t log_number_ = 0;
 
-  // The open MANIFEST; null until the first LogAndApply after Recover or after a failed write.
+  // The open MANIFEST; null until the first LogAndApply after Recover or after
+  // a failed write.
   std::unique_ptr<WritableFile> descriptor_file_;
   std::unique_ptr<wal::Writer> descriptor_log_;
   bool manifest_write_in_progress_ = false;
