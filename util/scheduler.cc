@@ -7,24 +7,24 @@ namespace kvs {
 Scheduler::Scheduler() : idle_cv_(&mu_), high_(&mu_), low_(&mu_) {}
 
 Scheduler::~Scheduler() {
-  // A work item may schedule onto the other lane while we drain, starting its
-  // thread late, so keep collecting threads until none is left to join.
-  for (;;) {
-    std::thread to_join;
-    {
-      MutexLock l(&mu_);
-      shutting_down_ = true;
-      high_.work_cv.SignalAll();
-      low_.work_cv.SignalAll();
-      if (high_.thread.joinable()) {
-        to_join = std::move(high_.thread);
-      } else if (low_.thread.joinable()) {
-        to_join = std::move(low_.thread);
-      }
-    }
-    if (!to_join.joinable()) break;
-    to_join.join();
+  {
+    MutexLock l(&mu_);
+    // Drain first. While any item runs it may schedule more, onto either lane,
+    // so the threads stay until nothing is queued or running anywhere; after
+    // that nothing can add work.
+    while (!IdleLocked()) WaitOn(&idle_cv_);
+    exiting_ = true;
+    high_.work_cv.SignalAll();
+    low_.work_cv.SignalAll();
   }
+  // No thread can be started any more, so the thread fields are stable.
+  if (high_.thread.joinable()) high_.thread.join();
+  if (low_.thread.joinable()) low_.thread.join();
+}
+
+bool Scheduler::IdleLocked() {
+  return high_.queue.empty() && !high_.running && low_.queue.empty() &&
+         !low_.running;
 }
 
 Scheduler::Lane* Scheduler::LaneFor(FileSystem::Priority priority) {
@@ -44,18 +44,15 @@ void Scheduler::Schedule(std::function<void()> work,
 
 void Scheduler::WaitForIdle() {
   MutexLock l(&mu_);
-  while (!high_.queue.empty() || high_.running || !low_.queue.empty() ||
-         low_.running) {
-    WaitOn(&idle_cv_);
-  }
+  while (!IdleLocked()) WaitOn(&idle_cv_);
 }
 
 void Scheduler::Run(Lane* lane) {
   MutexLock l(&mu_);
   for (;;) {
-    while (lane->queue.empty() && !shutting_down_) WaitOn(&lane->work_cv);
-    // Shutdown drains: leave only once nothing is left.
-    if (lane->queue.empty()) return;
+    while (lane->queue.empty() && !exiting_) WaitOn(&lane->work_cv);
+    if (lane->queue.empty())
+      return;  // exiting_: the destructor has drained everything.
     std::function<void()> work = std::move(lane->queue.front());
     lane->queue.pop_front();
     lane->running = true;

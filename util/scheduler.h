@@ -25,9 +25,9 @@ class Scheduler {
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
-  // Runs every item already queued (and any they schedule), then joins the
-  // threads. Must not be called from a work item, nor while another thread may
-  // still call Schedule from outside.
+  // Waits until every item already queued, and any they schedule on either
+  // priority, has run; then joins the threads. Must not be called from a work
+  // item, nor while another thread may still call Schedule from outside.
   ~Scheduler();
 
   // Queues work to run on the thread of the given priority.
@@ -44,7 +44,7 @@ class Scheduler {
     std::deque<std::function<void()>> queue;
     bool running = false;  // An item popped from queue is executing.
     std::thread thread;    // Not joinable until the first item arrives.
-    CondVar work_cv;       // Signalled when queue grows or shutdown starts.
+    CondVar work_cv;       // Signalled when queue grows or exiting_ is set.
   };
 
   void Run(Lane* lane) KVS_EXCLUDES(mu_);
@@ -54,12 +54,16 @@ class Scheduler {
     cv->Wait();
   }
   Lane* LaneFor(FileSystem::Priority priority);
+  // No item queued or running on either lane.
+  bool IdleLocked() KVS_REQUIRES(mu_);
 
   Mutex mu_;
   CondVar idle_cv_;  // Signalled whenever an item finishes.
-  bool shutting_down_ KVS_GUARDED_BY(mu_) = false;
-  Lane
-      high_;  // Fields guarded by mu_ (except thread, see Schedule/~Scheduler).
+  // Set by the destructor once all work is done: the threads return.
+  bool exiting_ KVS_GUARDED_BY(mu_) = false;
+  // Fields guarded by mu_, except thread: written only under mu_ before
+  // exiting_ is set, and read by the destructor after that.
+  Lane high_;
   Lane low_;
 };
 
