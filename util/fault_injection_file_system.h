@@ -62,8 +62,8 @@ struct FaultRule {
 // What went through the wrapper since construction or ResetCounters. Failed
 // operations are counted only in injected_errors (if injected) or not at all.
 struct FaultCounters {
-  uint64_t files_created =
-      0;  // New names made by NewWritableFile/NewAppendableFile.
+  // New names made by NewWritableFile/NewAppendableFile.
+  uint64_t files_created = 0;
   uint64_t appends = 0;
   uint64_t bytes_appended = 0;
   uint64_t flushes = 0;
@@ -95,11 +95,9 @@ bool IsInjectedError(const absl::Status& status);
 // not synced since it changed gets back what it durably had, so
 //  - a file created (or renamed into place) but not dir-synced disappears;
 //  - a rename not dir-synced is undone: the source name reappears with the
-//  file's bytes and the
-//    target gets back the file it had (if any);
-//  - a removal not dir-synced is undone (the wrapper keeps removed bytes aside,
-//  hidden, until the
-//    directory is synced);
+//    file's bytes and the target gets back the file it had (if any);
+//  - a removal not dir-synced is undone (the wrapper keeps removed bytes
+//    aside, hidden, until the directory is synced);
 // and then every file is truncated to its durable length. After it, everything
 // present counts as durable. Call it with no writable files open (close the
 // database first), since their handles would keep writing to the pre-crash

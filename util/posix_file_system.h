@@ -7,40 +7,35 @@
 
 namespace kvs {
 
-// The POSIX FileSystem. DefaultFileSystem() (declared in lsm/file_system.h)
-// returns a process-wide instance that is never destroyed; NewPosixFileSystem
-// makes a private one, whose destructor runs any scheduled work still queued
-// and joins its background threads (tests use it so that every thread is gone
-// when the test ends).
+// The POSIX FileSystem. DefaultFileSystem() (declared in lsm/file_system.h,
+// defined here) returns a process-wide instance that is never destroyed;
+// NewPosixFileSystem makes a private one, whose destructor runs any scheduled
+// work still queued and joins its background threads (tests use it so that
+// every thread is gone when the test ends).
 //
 // Behaviour worth knowing:
 //  - Every file descriptor is opened O_CLOEXEC.
 //  - RandomAccessFile::Read is a single pread on a descriptor kept open for the
-//  file's lifetime,
-//    so concurrent reads need no locking.
+//    file's lifetime, so concurrent reads need no locking.
 //  - WritableFile buffers appends in user space (64 KiB): small appends cost no
-//  system call. Flush
-//    write()s the buffer; Sync is Flush plus fdatasync; Close is Flush plus
-//    close. Appends larger than the buffer go straight to write(). After Close,
-//    every call returns FailedPrecondition.
+//    system call. Flush write()s the buffer; Sync is Flush plus fdatasync;
+//    Close is Flush plus close. Appends larger than the buffer go straight to
+//    write(). After Close, every call returns FailedPrecondition.
 //  - Creating, renaming or removing a file is NOT durable until SyncDir on its
-//  directory: callers
-//    that need that call SyncDir themselves (nothing here does it behind their
-//    back).
+//    directory: callers that need that call SyncDir themselves (nothing here
+//    does it behind their back).
 //  - LockFile takes an fcntl(F_SETLK) write lock, which excludes other
-//  processes, and also
-//    records the path in a process-wide set, because fcntl locks never conflict
-//    within one process. The set is checked before the file is opened: closing
-//    any descriptor of a locked file would drop the process's fcntl lock. Two
-//    different spellings of one path ("db/LOCK",
-//    "./db/LOCK") are not recognised as the same file within a process.
+//    processes, and also records the path in a process-wide set, because fcntl
+//    locks never conflict within one process. The set is checked before the
+//    file is opened: closing any descriptor of a locked file would drop the
+//    process's fcntl lock. Two spellings of one path ("db/LOCK", "./db/LOCK")
+//    are not recognised as the same file within a process.
 //  - Errors (see util/io_error.h): ENOENT -> NotFound, EEXIST -> AlreadyExists,
-//  others ->
-//    Internal, each with the message "<op> <path>: <strerror>". A held lock ->
-//    Unavailable naming the path. CreateDir on an existing non-directory ->
-//    AlreadyExists.
+//    others -> Internal, each with the message "<op> <path>: <strerror>". A
+//    held lock -> Unavailable naming the path. CreateDir on an existing non-
+//    directory -> AlreadyExists.
 //  - Schedule: one thread per priority (util/scheduler.h), started on first
-//  use.
+//    use.
 //  - NowMicros reads the monotonic clock.
 //
 // Thread-safety: as FileSystem (everything may be called concurrently).
