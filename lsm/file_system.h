@@ -139,7 +139,9 @@ class FileSystem {
 };
 
 // The POSIX file system of this process. A singleton that must not be deleted.
-// Defined in //util (linked by //lsm).
+// Defined in //util:posix_file_system (util/posix_file_system.h, a dependency
+// of //lsm); the in-memory and fault-injecting file systems for tests are
+// //util:mem_file_system and //util:fault_injection_file_system.
 FileSystem* DefaultFileSystem();
 
 }  // namespace kvs
