@@ -101,7 +101,7 @@ Block::Iter::Iter(const Block* block, const Comparator* comparator)
 void Block::Iter::Invalidate() {
   current_ = block_->entries_size_;
   restart_index_ = block_->num_restarts_;
-  key_.clear();
+  key_ = {};
   value_ = {};
 }
 
@@ -111,7 +111,7 @@ void Block::Iter::Corrupt() {
 }
 
 void Block::Iter::SeekToRestartPoint(uint32_t index) {
-  key_.clear();
+  key_ = {};
   value_ = {};
   restart_index_ = index;
   next_ = block_->RestartOffset(index);
@@ -131,8 +131,16 @@ bool Block::Iter::ParseNextEntry() {
     Corrupt();
     return false;
   }
-  key_.resize(shared);
-  key_.append(p, unshared);
+  if (shared == 0) {
+    // The whole key is in the block (always so at restart points, and for every
+    // key of an index block): point at it instead of copying.
+    key_ = std::string_view(p, unshared);
+  } else {
+    if (key_.data() != key_buf_.data()) key_buf_.assign(key_.data(), shared);
+    key_buf_.resize(shared);
+    key_buf_.append(p, unshared);
+    key_ = key_buf_;
+  }
   value_ = std::string_view(p + unshared, value_length);
   next_ = static_cast<uint32_t>(value_.data() + value_.size() - block_->data_);
   while (restart_index_ + 1 < block_->num_restarts_ &&

@@ -99,7 +99,8 @@ class Block::Iter final : public Iterator {
   uint32_t current_;   // Offset of the current entry; entries_size_ if invalid.
   uint32_t next_ = 0;  // Offset of the entry after the current one.
   uint32_t restart_index_;  // Restart block holding current_.
-  std::string key_;
+  std::string_view key_;    // Into the block, or into key_buf_.
+  std::string key_buf_;     // The current key when it is prefix-compressed.
   std::string_view value_;
   absl::Status status_;
 };

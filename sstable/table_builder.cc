@@ -8,12 +8,10 @@
 namespace kvs {
 namespace {
 
-// Entry lengths are varint32s and block offsets fixed32s; keeping each key and
-// value under 2 GiB keeps a block (one oversized entry plus less than
-// block_size) within 4 GiB.
-constexpr size_t kMaxKeyOrValueSize = (size_t{1} << 31) - 1;
-// A block this large would overflow the fixed32 restart offsets with the
-// entries it may hold.
+// Entry lengths are varint32s and block offsets fixed32s. Keeping each entry
+// (key plus value) under 2 GiB and blocks under 1 GiB keeps a block (less than
+// block_size, then the entry that fills it) under 4 GiB.
+constexpr size_t kMaxEntrySize = (size_t{1} << 31) - 1;
 constexpr size_t kMaxBlockSize = size_t{1} << 30;
 
 }  // namespace
@@ -45,7 +43,7 @@ absl::Status TableBuilder::Add(std::string_view key, std::string_view value) {
         "TableBuilder::Add: key not greater than the previous key");
     return status_;
   }
-  if (key.size() > kMaxKeyOrValueSize || value.size() > kMaxKeyOrValueSize) {
+  if (key.size() > kMaxEntrySize || value.size() > kMaxEntrySize - key.size()) {
     status_ = absl::InvalidArgumentError("TableBuilder::Add: entry too large");
     return status_;
   }

@@ -36,8 +36,9 @@ class TableBuilder {
 
   // Appends an entry. key must be greater than every key added before (per the
   // comparator): otherwise returns InvalidArgument, writes nothing and keeps
-  // that status. Keys and values of 2 GiB or more are rejected the same way.
-  // Returns status(). REQUIRES: neither Finish nor Abandon was called.
+  // that status. An entry whose key and value together reach 2 GiB is
+  // rejected the same way. Returns status(). REQUIRES: neither Finish nor
+  // Abandon was called.
   absl::Status Add(std::string_view key, std::string_view value);
 
   // Writes the rest of the table. Returns the final status. REQUIRES: neither

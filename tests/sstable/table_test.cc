@@ -320,6 +320,21 @@ TEST(TableTest, OutOfOrderKeysAreRejectedAndSticky) {
   EXPECT_TRUE(contents2.empty());
 }
 
+TEST(TableTest, OversizedEntryIsRejected) {
+  std::string contents;
+  test::StringSink sink(&contents);
+  TableOptions options;
+  TableBuilder builder(options, &sink);
+  // The size is checked before any byte of the value is read, so a view
+  // claiming 2 GiB over a small buffer is safe here.
+  std::string small(16, 'v');
+  std::string_view huge(small.data(), size_t{1} << 31);
+  EXPECT_TRUE(absl::IsInvalidArgument(builder.Add("a", huge)));
+  EXPECT_EQ(builder.NumEntries(), 0u);
+  EXPECT_TRUE(absl::IsInvalidArgument(builder.Finish()));
+  EXPECT_TRUE(contents.empty());
+}
+
 TEST(TableTest, AbandonWritesNothingMore) {
   std::string contents;
   test::StringSink sink(&contents);
