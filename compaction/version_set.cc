@@ -193,17 +193,23 @@ void Version::AddIterators(const ReadOptions& options,
     iters->push_back(
         vset_->table_cache_->NewIterator(options, f->number, f->file_size));
   }
-  TableCache* table_cache = vset_->table_cache_;
   for (int level = 1; level < vset_->num_levels_; level++) {
     if (files_[level].empty()) continue;
-    iters->push_back(NewTwoLevelIterator(
-        new LevelFileIterator(vset_->icmp_, &files_[level]),
-        [table_cache, options](std::string_view file_value) -> Iterator* {
-          return table_cache->NewIterator(options,
-                                          DecodeFixed64(file_value.data()),
-                                          DecodeFixed64(file_value.data() + 8));
-        }));
+    iters->push_back(NewLevelIterator(options, vset_->table_cache_,
+                                      vset_->icmp_, &files_[level]));
   }
+}
+
+Iterator* NewLevelIterator(const ReadOptions& options, TableCache* table_cache,
+                           const InternalKeyComparator* icmp,
+                           const std::vector<FileMetaData*>* files) {
+  return NewTwoLevelIterator(
+      new LevelFileIterator(icmp, files),
+      [table_cache, options](std::string_view file_value) -> Iterator* {
+        return table_cache->NewIterator(options,
+                                        DecodeFixed64(file_value.data()),
+                                        DecodeFixed64(file_value.data() + 8));
+      });
 }
 
 std::vector<FileMetaData*> Version::GetOverlappingInputs(

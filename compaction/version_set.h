@@ -88,6 +88,8 @@ class Version {
 
   std::string DebugString() const;
 
+  VersionSet* vset() const { return vset_; }
+
  private:
   friend class VersionSet;
   class Builder;
@@ -108,6 +110,12 @@ class Version {
   double compaction_score = -1;
   int compaction_level = -1;
 };
+
+// An iterator over the files of one sorted level (>= 1), concatenated, opening
+// each file only when the iterator reaches it. files must outlive the iterator.
+Iterator* NewLevelIterator(const ReadOptions& options, TableCache* table_cache,
+                           const InternalKeyComparator* icmp,
+                           const std::vector<FileMetaData*>* files);
 
 class VersionSet {
  public:

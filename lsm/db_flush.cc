@@ -30,6 +30,7 @@ void DBImpl::BackgroundFlushCall() {
   }
   flush_scheduled_ = false;
   MaybeScheduleFlush();
+  MaybeScheduleCompaction();
   background_work_finished_cv_.SignalAll();
 }
 
@@ -41,6 +42,10 @@ absl::Status DBImpl::FlushImmutableMemTable() {
     // Every WAL before the current one is now covered by tables.
     edit.SetLogNumber(logfile_number_);
     s = versions_->LogAndApply(&edit, &mutex_);
+  }
+  // Installed (or failed): either way no longer an output in progress.
+  for (const auto& [level, f] : edit.new_files()) {
+    pending_outputs_.erase(f.number);
   }
   if (!s.ok()) return s;
   imm_->Unref();
@@ -96,17 +101,17 @@ absl::Status DBImpl::WriteLevel0Table(MemTable* mem, VersionEdit* edit) {
     }
     mutex_.Lock();
   }
-  pending_outputs_.erase(meta.number);
-
   Log(info_log_.get(),
       "flush: table #%" PRIu64 ", %" PRIu64 " bytes, %" PRIu64
       " entries of memtable in %" PRIu64 " us: %s",
       meta.number, meta.file_size, mem->num_entries(), fs_->NowMicros() - start,
       s.ToString().c_str());
   if (!s.ok()) {
+    pending_outputs_.erase(meta.number);
     fs_->RemoveFile(fname).IgnoreError();
     return s;
   }
+  if (meta.file_size == 0) pending_outputs_.erase(meta.number);
   if (meta.file_size > 0) {
     edit->AddFile(0, meta);
     stats_.flushes++;

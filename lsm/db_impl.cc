@@ -84,7 +84,9 @@ DBImpl::~DBImpl() {
   {
     MutexLock l(&mutex_);
     shutting_down_.store(true, std::memory_order_release);
-    while (flush_scheduled_) background_work_finished_cv_.Wait();
+    while (flush_scheduled_ || compaction_scheduled_) {
+      background_work_finished_cv_.Wait();
+    }
     // Writers never outlive the DB (they hold it), so the queue is empty here.
     if (log_ != nullptr) {
       log_.reset();
@@ -187,10 +189,14 @@ absl::Status DBImpl::OpenAndRecover() {
   if (!s.ok()) return s;
   edit.SetLogNumber(new_log);
   s = versions_->LogAndApply(&edit, &mutex_);
+  for (const auto& [level, f] : edit.new_files()) {
+    pending_outputs_.erase(f.number);
+  }
   if (!s.ok()) return s;
   mem_ = new MemTable(internal_comparator_);
   mem_->Ref();
   RemoveObsoleteFiles();
+  MaybeScheduleCompaction();
   Log(info_log_.get(),
       "opened %s: %zu WALs replayed, last sequence %" PRIu64
       ", %d level-0 files, in %" PRIu64 " us",
@@ -288,6 +294,14 @@ absl::Status DBImpl::RecoverLogFile(uint64_t log_number, VersionEdit* edit,
 }
 
 absl::Status DBImpl::SwitchToNewLog(uint64_t number) {
+  // Writes to the old WAL that were not synced must become durable before any
+  // write to the new one can: recovery after a power loss must yield a prefix
+  // of the write order, and a sync write promises that everything before it
+  // survives.
+  if (log_ != nullptr) {
+    absl::Status s = log_->Sync();
+    if (!s.ok()) return s;
+  }
   auto file = fs_->NewWritableFile(LogFileName(dbname_, number));
   if (!file.ok()) return file.status();
   absl::Status s = fs_->SyncDir(dbname_);
@@ -298,8 +312,7 @@ absl::Status DBImpl::SwitchToNewLog(uint64_t number) {
   }
   if (logfile_ != nullptr) {
     log_.reset();
-    // Every record in it was flushed when written; a close error cannot lose
-    // data.
+    // Everything in it was synced above; a close error cannot lose data.
     logfile_->Close().IgnoreError();
   }
   logfile_ = std::move(*file);
@@ -344,10 +357,13 @@ bool DBImpl::GetProperty(std::string_view property, std::string* value) {
 
 std::string DBImpl::StatsString() {
   std::string r;
-  absl::StrAppendFormat(&r, "%-6s %6s %12s %8s\n", "level", "files", "size(MB)",
-                        "score");
+  absl::StrAppendFormat(&r, "%-5s %6s %10s %7s %6s %10s %10s %8s %9s\n",
+                        "level", "files", "size(MB)", "score", "comps",
+                        "read(MB)", "write(MB)", "time(s)", "in/out");
   const Version* v = versions_->current();
+  const Stats& s = stats_;
   uint64_t table_bytes = 0;
+  uint64_t compaction_bytes = 0;
   for (int level = 0; level < versions_->NumLevels(); level++) {
     uint64_t bytes = v->LevelBytes(level);
     table_bytes += bytes;
@@ -356,32 +372,35 @@ std::string DBImpl::StatsString() {
             ? v->NumFiles(0) / static_cast<double>(
                                    options_.level0_file_num_compaction_trigger)
             : bytes / versions_->MaxBytesForLevel(level);
-    absl::StrAppendFormat(&r, "%-6d %6d %12.3f %8.2f\n", level,
-                          v->NumFiles(level), bytes / 1048576.0, score);
+    const Stats::Compactions& c = s.compactions[level];
+    compaction_bytes += c.bytes_written;
+    absl::StrAppendFormat(
+        &r, "%-5d %6d %10.2f %7.2f %6d %10.2f %10.2f %8.2f %4d/%-4d\n", level,
+        v->NumFiles(level), bytes / 1048576.0, score, c.count,
+        c.bytes_read / 1048576.0, c.bytes_written / 1048576.0, c.micros / 1e6,
+        c.files_in, c.files_out);
   }
-  const Stats& s = stats_;
+  uint64_t trivial_moves = 0;
+  for (const auto& c : s.compactions) trivial_moves += c.trivial_moves;
   double write_amp =
       s.user_bytes_written == 0
           ? 0
-          : static_cast<double>(s.wal_bytes_written + s.flush_bytes) /
+          : static_cast<double>(s.flush_bytes + compaction_bytes) /
                 s.user_bytes_written;
   absl::StrAppendFormat(
       &r,
       "writes: %d in %d groups, %d syncs, user bytes %d, WAL bytes %d\n"
       "flushes: %d, bytes %d, time %.3f s\n"
-      "stalls: memtable %d, total stall time %.3f s\n"
-      "write amplification (WAL + tables / user bytes): %.2f\n"
+      "compactions: bytes written %d, trivial moves %d\n"
+      "stalls: memtable %d, level-0 slowdowns %d, level-0 stops %d, total "
+      "stall time %.3f s\n"
+      "write amplification ((flush + compaction bytes) / user bytes): %.2f\n"
       "table bytes: %d\n",
       s.writes, s.write_groups, s.syncs, s.user_bytes_written,
       s.wal_bytes_written, s.flushes, s.flush_bytes, s.flush_micros / 1e6,
-      s.memtable_stalls, s.stall_micros / 1e6, write_amp, table_bytes);
+      compaction_bytes, trivial_moves, s.memtable_stalls, s.level0_slowdowns,
+      s.level0_stops, s.stall_micros / 1e6, write_amp, table_bytes);
   return r;
-}
-
-absl::Status DBImpl::CompactRange(const std::string_view* begin,
-                                  const std::string_view* end) {
-  return absl::UnimplementedError(
-      "CompactRange needs leveled compaction, which is not built yet");
 }
 
 absl::Status DestroyDB(const std::string& path, const Options& options) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -57,6 +58,13 @@ class DBImpl final : public DB {
   // DB::Open.
   absl::Status OpenAndRecover();
 
+  // For tests: waits until no flush or compaction is running or needed (or a
+  // background error stopped them), and returns the background error.
+  absl::Status WaitForBackgroundWork() KVS_EXCLUDES(mutex_);
+  // For tests: the level invariants of the current Version
+  // (Version::CheckInvariants).
+  absl::Status CheckInvariants() KVS_EXCLUDES(mutex_);
+
  private:
   struct Writer;
   struct RecoveryReporter;
@@ -72,7 +80,33 @@ class DBImpl final : public DB {
     uint64_t flush_bytes = 0;  // Table bytes written by flushes.
     uint64_t flush_micros = 0;
     uint64_t memtable_stalls = 0;  // Writers that waited for a flush.
+    uint64_t level0_slowdowns =
+        0;  // Writes delayed ~1 ms for too many level-0 files.
+    uint64_t level0_stops = 0;  // Writers that waited for level 0 to shrink.
     uint64_t stall_micros = 0;
+    // Per output level.
+    struct Compactions {
+      uint64_t count = 0;
+      uint64_t trivial_moves = 0;
+      uint64_t micros = 0;
+      uint64_t bytes_read = 0;
+      uint64_t bytes_written = 0;
+      uint64_t files_in = 0;
+      uint64_t files_out = 0;
+    } compactions[kMaxNumLevels];
+  };
+
+  // A CompactRange step waiting for the background thread.
+  struct ManualCompaction {
+    int level = 0;
+    bool in_place =
+        false;  // Rewrite level into itself (the deepest level of the range).
+    std::optional<std::string>
+        resume_after;  // The user key the last step ended at.
+    bool done = false;
+    std::optional<std::string> begin;  // User keys; unset means open.
+    std::optional<std::string> end;
+    absl::Status status;
   };
 
   // --- open and recovery (db_impl.cc) ---
@@ -110,6 +144,16 @@ class DBImpl final : public DB {
       KVS_REQUIRES(mutex_);
   // Deletes files no live Version, pending output or recovery needs.
   void RemoveObsoleteFiles() KVS_REQUIRES(mutex_);
+
+  // --- compaction (db_compaction.cc) ---
+  void MaybeScheduleCompaction() KVS_REQUIRES(mutex_);
+  void BackgroundCompactionCall() KVS_EXCLUDES(mutex_);
+  // Runs one compaction (manual if one is waiting, else the one most needed).
+  absl::Status BackgroundCompaction() KVS_REQUIRES(mutex_);
+  absl::Status RunManualCompaction(int level, bool in_place,
+                                   const std::string_view* begin,
+                                   const std::string_view* end)
+      KVS_EXCLUDES(mutex_);
 
   // --- reads (db_read.cc) ---
   // A merging iterator over memtables and tables, pinning what it reads.
@@ -154,6 +198,8 @@ class DBImpl final : public DB {
   std::set<uint64_t> pending_outputs_ KVS_GUARDED_BY(mutex_);
 
   bool flush_scheduled_ KVS_GUARDED_BY(mutex_) = false;
+  bool compaction_scheduled_ KVS_GUARDED_BY(mutex_) = false;
+  ManualCompaction* manual_compaction_ KVS_GUARDED_BY(mutex_) = nullptr;
   // The first background error; once set, every write fails with it.
   absl::Status bg_error_ KVS_GUARDED_BY(mutex_);
 

@@ -159,17 +159,39 @@ WriteBatch* DBImpl::BuildBatchGroup(Writer** last_writer, bool* sync) {
 }
 
 absl::Status DBImpl::MakeRoomForWrite(bool force) {
+  bool allow_delay = !force;
   while (true) {
     if (!bg_error_.ok()) return bg_error_;
+    const int level0_files = versions_->NumLevelFiles(0);
+    if (allow_delay &&
+        level0_files >= options_.level0_slowdown_writes_trigger) {
+      // Level 0 is close to the hard limit: delay this write by about a
+      // millisecond, handing the core to compaction, rather than stopping
+      // writes for seconds later. Once per write.
+      uint64_t start = fs_->NowMicros();
+      mutex_.Unlock();
+      fs_->SleepForMicros(1000);
+      mutex_.Lock();
+      stats_.level0_slowdowns++;
+      stats_.stall_micros += fs_->NowMicros() - start;
+      allow_delay = false;
+      continue;
+    }
     if (!force &&
         mem_->ApproximateMemoryUsage() <= options_.write_buffer_size) {
       return absl::OkStatus();
     }
-    if (imm_ != nullptr) {
-      // The previous memtable is still being flushed: wait for it.
-      stats_.memtable_stalls++;
+    if (imm_ != nullptr ||
+        level0_files >= options_.level0_stop_writes_trigger) {
+      // The previous memtable is still being flushed, or level 0 is full: wait
+      // for background work to make room.
+      if (imm_ != nullptr) {
+        stats_.memtable_stalls++;
+      } else {
+        stats_.level0_stops++;
+        MaybeScheduleCompaction();
+      }
       uint64_t start = fs_->NowMicros();
-      Log(info_log_.get(), "memtable full and flush pending: waiting");
       background_work_finished_cv_.Wait();
       stats_.stall_micros += fs_->NowMicros() - start;
       continue;

@@ -22,6 +22,17 @@ enum class CompressionType : uint8_t {
   kSnappy = 1,
 };
 
+// How a compaction chooses which file of a level to push down.
+enum class CompactionPriority : uint8_t {
+  // The file whose overlap with the next level is smallest relative to its own
+  // size: the least
+  // rewriting per byte moved down.
+  kMinOverlappingRatio,
+  // Files in key order, resuming after the last one compacted (LevelDB's
+  // policy).
+  kRoundRobin,
+};
+
 // Options fixed when a database is opened. DB::Open checks them and returns
 // InvalidArgument, naming the offending field, for values that make no sense.
 struct Options {
@@ -72,6 +83,8 @@ struct Options {
   int level0_stop_writes_trigger = 12;
   uint64_t max_bytes_for_level_base = 10ull << 20;
   double max_bytes_for_level_multiplier = 10;
+  CompactionPriority compaction_priority =
+      CompactionPriority::kMinOverlappingRatio;
 };
 
 // Options for one read.

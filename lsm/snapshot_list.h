@@ -3,6 +3,7 @@
 
 #include <cassert>
 #include <cstdint>
+#include <vector>
 
 #include "lsm/db.h"
 
@@ -39,6 +40,15 @@ class SnapshotList {
   uint64_t oldest() const {
     assert(!empty());
     return head_.next_->sequence_;
+  }
+
+  // Sequence numbers of the live snapshots, ascending.
+  std::vector<uint64_t> Sequences() const {
+    std::vector<uint64_t> result;
+    for (const SnapshotImpl* s = head_.next_; s != &head_; s = s->next_) {
+      result.push_back(s->sequence_);
+    }
+    return result;
   }
 
   const SnapshotImpl* New(uint64_t sequence) {
