@@ -157,6 +157,9 @@ class VersionSet {
   // The oldest WAL still needed: those numbered below it are obsolete.
   uint64_t LogNumber() const { return log_number_; }
   uint64_t ManifestFileNumber() const { return manifest_file_number_; }
+  // True while a LogAndApply is writing (with the mutex released): only then
+  // may a temporary file (a CURRENT being replaced) be in use.
+  bool ManifestWriteInProgress() const { return manifest_write_in_progress_; }
 
   int NumLevels() const { return num_levels_; }
   int NumLevelFiles(int level) const { return current_->NumFiles(level); }

@@ -150,8 +150,10 @@ void DBImpl::RemoveObsoleteFiles() {
         break;
       case FileType::kTempFile:
         // A CURRENT being replaced right now is named after a pending MANIFEST
-        // number.
-        keep = number > versions_->ManifestFileNumber();
+        // number. Any other is the leftover of a crash (whose number may well
+        // be above the live MANIFEST's).
+        keep = versions_->ManifestWriteInProgress() &&
+               number > versions_->ManifestFileNumber();
         break;
       case FileType::kCurrentFile:
       case FileType::kLockFile:
