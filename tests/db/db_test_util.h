@@ -98,8 +98,9 @@ inline Model ScanBackward(Iterator* it) {
   return out;
 }
 
+// Members are public so that helper functions of the tests can use them.
 class DBTest : public ::testing::Test {
- protected:
+ public:
   static constexpr char kDBName[] = "/db";
 
   DBTest()

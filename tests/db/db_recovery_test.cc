@@ -1,0 +1,346 @@
+// Reopening: what survives a clean close, a process crash and a power loss;
+// recovery of several WALs and of WALs bigger than a memtable; damage found at
+// open; the LOG file; and deletion of files nobody needs.
+
+#include <algorithm>
+#include <cstdio>
+#include <iterator>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "lsm/db.h"
+#include "tests/db/db_test_util.h"
+
+namespace kvs::db_testing {
+namespace {
+
+std::string Path(std::string_view name) {
+  return std::string(DBTest::kDBName) + "/" + std::string(name);
+}
+
+// Writes n keys starting at first (one version), returning the model.
+void Fill(DBTest* t, Model* model, int first, int n, int version, bool sync,
+          size_t value_size = 100) {
+  for (int i = first; i < first + n; i++) {
+    std::string v = Value(i, version, value_size);
+    ASSERT_TRUE(t->Put(Key(i), v, sync).ok());
+    (*model)[Key(i)] = v;
+  }
+}
+
+using DBRecoveryTest = DBTest;
+
+TEST_F(DBRecoveryTest, ReopenWithoutFlushKeepsEverything) {
+  Open();
+  Model model;
+  Fill(this, &model, 0, 100, 0, false);
+  DB_ASSERT_OK(Delete(Key(5)));
+  model.erase(Key(5));
+  Reopen();
+  EXPECT_TRUE(Contents() == model);
+  EXPECT_EQ(Get(Key(5)), "NOT_FOUND");
+  // Twice: the second open recovers what the first one wrote.
+  Fill(this, &model, 50, 100, 1, false);
+  Reopen();
+  Reopen();
+  EXPECT_TRUE(Contents() == model);
+}
+
+TEST_F(DBRecoveryTest, ReopenAfterFlushesKeepsEverything) {
+  Open(NoCompactionOptions());
+  Model model;
+  // Several memtables' worth: many level-0 files plus an unflushed tail.
+  Fill(this, &model, 0, 3000, 0, false);
+  DB_ASSERT_OK(db_->Flush());
+  Fill(this, &model, 1000, 500, 1, false);
+  DB_ASSERT_OK(db_->Flush());
+  Fill(this, &model, 2000, 50, 2, false);
+  const int files = NumLevel0Files();
+  EXPECT_GE(files, 4);
+  Close();
+  Open(NoCompactionOptions());
+  EXPECT_GE(NumLevel0Files(), files);
+  EXPECT_TRUE(Contents() == model);
+  for (int i = 0; i < 3000; i += 97) {
+    EXPECT_EQ(Get(Key(i)), model[Key(i)]);
+  }
+  Open(NoCompactionOptions());
+  EXPECT_TRUE(Contents() == model);
+}
+
+TEST_F(DBRecoveryTest, SyncAndNonSyncWritesSurviveReopen) {
+  Open();
+  Model model;
+  Random rnd(3);
+  for (int i = 0; i < 400; i++) {
+    std::string v = Value(i, 0, rnd.Uniform(500));
+    DB_ASSERT_OK(Put(Key(i), v, rnd.OneIn(3)));
+    model[Key(i)] = v;
+  }
+  Reopen();
+  EXPECT_TRUE(Contents() == model);
+}
+
+TEST_F(DBRecoveryTest, ProcessCrashKeepsNonSyncWrites) {
+  Open();
+  Model model;
+  // Enough for several memtable switches, with flushes racing the crash.
+  Fill(this, &model, 0, 2000, 0, false);
+  // The process dies: no clean close (every later file operation fails), but
+  // what it wrote reached the operating system.
+  fs_->SetFilesystemActive(false);
+  Close();
+  fs_->SetFilesystemActive(true);
+  Open();
+  EXPECT_TRUE(Contents() == model);
+}
+
+TEST_F(DBRecoveryTest, PowerLossKeepsSyncWrites) {
+  Open();
+  Model model;
+  Fill(this, &model, 0, 1500, 0, true);
+  PowerLoss();
+  Open();
+  EXPECT_TRUE(Contents() == model);
+  // And again, on top of the recovered state.
+  Fill(this, &model, 1000, 1500, 1, true);
+  PowerLoss();
+  Open();
+  EXPECT_TRUE(Contents() == model);
+}
+
+TEST_F(DBRecoveryTest, PowerLossAfterFlushKeepsFlushedData) {
+  Open();
+  Model model;
+  Fill(this, &model, 0, 300, 0, false);
+  DB_ASSERT_OK(db_->Flush());  // Flush makes the data durable.
+  PowerLoss();
+  Open();
+  EXPECT_TRUE(Contents() == model);
+}
+
+TEST_F(DBRecoveryTest, RecoveryOfAWalBiggerThanTheMemtable) {
+  Options big = DefaultOptions();
+  big.write_buffer_size = 4 << 20;
+  Open(big);
+  Model model;
+  Fill(this, &model, 0, 3000, 0, false, 300);
+  EXPECT_EQ(NumTableFiles(), 0);
+  Close();
+  // Replaying ~1 MiB into 64 KiB memtables writes several tables.
+  Open(NoCompactionOptions());
+  EXPECT_GT(NumLevel0Files(), 2);
+  EXPECT_TRUE(Contents() == model);
+  Reopen();
+  EXPECT_TRUE(Contents() == model);
+}
+
+TEST_F(DBRecoveryTest, LogFileMentionsTheRecovery) {
+  Open();
+  DB_ASSERT_OK(Put("a", "1"));
+  Close();
+  std::string first_log = ReadFile(Path("LOG"));
+  EXPECT_TRUE(absl::StrContains(first_log, "created")) << first_log;
+  Open();
+  EXPECT_EQ(Get("a"), "1");
+  std::string log = ReadFile(Path("LOG"));
+  EXPECT_TRUE(absl::StrContains(log, "recover")) << log;
+  EXPECT_TRUE(absl::StrContains(log, ".log")) << log;
+  // The previous run's LOG is kept as LOG.old.
+  EXPECT_TRUE(fs_->FileExists(Path("LOG.old")));
+  EXPECT_EQ(ReadFile(Path("LOG.old")).substr(0, 100), first_log.substr(0, 100));
+}
+
+TEST_F(DBRecoveryTest, OldWalsAreDeletedAfterFlush) {
+  Open();
+  Model model;
+  for (int round = 0; round < 5; round++) {
+    Fill(this, &model, round * 100, 100, round, false);
+    DB_ASSERT_OK(db_->Flush());
+  }
+  Fill(this, &model, 0, 2000, 9, false);  // Background flushes too.
+  DB_ASSERT_OK(db_->Flush());
+  Close();  // Waits for background work, including file deletion.
+  EXPECT_EQ(CountFiles(".log"), 1) << ::testing::PrintToString(Files());
+  int manifests = 0;
+  for (const std::string& f : Files()) {
+    if (f.starts_with("MANIFEST-")) manifests++;
+  }
+  EXPECT_EQ(manifests, 1) << ::testing::PrintToString(Files());
+  Open();
+  EXPECT_TRUE(Contents() == model);
+}
+
+TEST_F(DBRecoveryTest, StrayFilesAreRemovedAtOpen) {
+  Open();
+  DB_ASSERT_OK(Put("a", "1"));
+  DB_ASSERT_OK(db_->Flush());
+  Close();
+  std::set<std::string> before;
+  for (const std::string& f : Files()) before.insert(f);
+  // Leftovers of a crash: a CURRENT being replaced (with a low and a high
+  // number) and a table no MANIFEST names; plus a file kvs does not own.
+  for (const char* name :
+       {"000001.dbtmp", "000999.dbtmp", "000777.sst", "notes.txt"}) {
+    auto f = fs_->NewWritableFile(Path(name));
+    ASSERT_TRUE(f.ok()) << f.status();
+    DB_ASSERT_OK((*f)->Append("junk"));
+    DB_ASSERT_OK((*f)->Close());
+  }
+  Open();
+  EXPECT_EQ(Get("a"), "1");
+  std::vector<std::string> files = Files();
+  auto has = [&](const char* name) {
+    return std::find(files.begin(), files.end(), name) != files.end();
+  };
+  EXPECT_FALSE(has("000001.dbtmp")) << ::testing::PrintToString(files);
+  EXPECT_FALSE(has("000999.dbtmp")) << ::testing::PrintToString(files);
+  EXPECT_FALSE(has("000777.sst")) << ::testing::PrintToString(files);
+  EXPECT_TRUE(has("notes.txt"));
+  Reopen();
+  EXPECT_EQ(Get("a"), "1");
+}
+
+// The table numbers of the current Version, from "kvs.sstables" (lines like
+// " 12:3401['a' @ 1 : value .. 'z' @ 9 : value]").
+std::set<std::string> LiveTables(DB* db) {
+  std::string text;
+  EXPECT_TRUE(db->GetProperty("kvs.sstables", &text));
+  std::set<std::string> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string_view line(text.data() + pos, end - pos);
+    pos = end + 1;
+    if (line.empty() || line[0] != ' ') continue;
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    uint64_t number = std::stoull(std::string(line.substr(1, colon - 1)));
+    char name[32];
+    std::snprintf(name, sizeof(name), "%06llu.sst",
+                  static_cast<unsigned long long>(number));
+    out.insert(name);
+  }
+  return out;
+}
+
+TEST_F(DBRecoveryTest, IteratorKeepsItsFilesWhileItLives) {
+  Open();
+  Model model;
+  Fill(this, &model, 0, 1500, 0, false);
+  DB_ASSERT_OK(db_->Flush());
+  // Background compactions may change the Version at any time; a table in the
+  // Version both before and after NewIterator is in the one it pinned.
+  std::set<std::string> before = LiveTables(db_.get());
+  std::unique_ptr<Iterator> it = db_->NewIterator(ReadOptions());
+  std::set<std::string> after = LiveTables(db_.get());
+  std::vector<std::string> pinned;
+  std::set_intersection(before.begin(), before.end(), after.begin(),
+                        after.end(), std::back_inserter(pinned));
+  ASSERT_FALSE(pinned.empty());
+  // Overwrite and delete everything, flush, and compact if compaction exists:
+  // the tables the iterator reads become obsolete for the current state.
+  Model later;
+  for (int i = 0; i < 1500; i++) {
+    if (i % 3 == 0) {
+      DB_ASSERT_OK(Delete(Key(i)));
+    } else {
+      DB_ASSERT_OK(Put(Key(i), "new"));
+      later[Key(i)] = "new";
+    }
+  }
+  DB_ASSERT_OK(db_->Flush());
+  absl::Status compacted = db_->CompactRange(nullptr, nullptr);
+  EXPECT_TRUE(compacted.ok() || absl::IsUnimplemented(compacted)) << compacted;
+  for (const std::string& f : pinned) {
+    EXPECT_TRUE(fs_->FileExists(Path(f))) << f << " deleted under an iterator";
+  }
+  EXPECT_TRUE(ScanForward(it.get()) == model);
+  EXPECT_TRUE(ScanBackward(it.get()) == model);
+  it.reset();
+  EXPECT_TRUE(Contents() == later);
+  // Once it is gone, the next housekeeping deletes what only it needed: with
+  // no background work running, the tables on disk are exactly the live ones.
+  Close();
+  Open(NoCompactionOptions());
+  EXPECT_TRUE(Contents() == later);
+  std::set<std::string> on_disk;
+  for (const std::string& f : Files()) {
+    if (f.ends_with(".sst")) on_disk.insert(f);
+  }
+  EXPECT_EQ(on_disk, LiveTables(db_.get()));
+}
+
+TEST_F(DBRecoveryTest, MissingTableIsDataLoss) {
+  Open();
+  DB_ASSERT_OK(Put("a", "1"));
+  DB_ASSERT_OK(db_->Flush());
+  Close();
+  for (const std::string& f : Files()) {
+    if (f.ends_with(".sst")) DB_ASSERT_OK(fs_->RemoveFile(Path(f)));
+  }
+  absl::Status s = TryOpen();
+  EXPECT_TRUE(absl::IsDataLoss(s)) << s;
+}
+
+TEST_F(DBRecoveryTest, MissingCurrentManifestIsDataLoss) {
+  Open();
+  DB_ASSERT_OK(Put("a", "1"));
+  Close();
+  for (const std::string& f : Files()) {
+    if (f.starts_with("MANIFEST-")) DB_ASSERT_OK(fs_->RemoveFile(Path(f)));
+  }
+  absl::Status s = TryOpen();
+  EXPECT_TRUE(absl::IsDataLoss(s)) << s;
+}
+
+// Flips one byte in the middle of the only WAL.
+void CorruptWal(DBTest* t, FileSystem* fs) {
+  std::string wal;
+  for (const std::string& f : t->Files()) {
+    if (f.ends_with(".log")) wal = Path(f);
+  }
+  ASSERT_FALSE(wal.empty());
+  std::string contents = t->ReadFile(wal);
+  ASSERT_GT(contents.size(), 1000u);
+  contents[contents.size() / 2] ^= 0x40;
+  auto f = fs->NewWritableFile(wal);
+  ASSERT_TRUE(f.ok());
+  ASSERT_TRUE((*f)->Append(contents).ok());
+  ASSERT_TRUE((*f)->Close().ok());
+}
+
+using DBRecoveryCorruptionTest = DBTest;
+
+TEST_F(DBRecoveryCorruptionTest, DamagedWalIsSkippedUnlessParanoid) {
+  Open();
+  Model model;
+  Fill(this, &model, 0, 200, 0, false);
+  Close();
+  CorruptWal(this, fs_.get());
+
+  Options paranoid = DefaultOptions();
+  paranoid.paranoid_checks = true;
+  absl::Status s = TryOpen(paranoid);
+  EXPECT_TRUE(absl::IsDataLoss(s)) << s;
+
+  // Without paranoid checks the damaged part is dropped and the rest kept.
+  Open();
+  Model got = Contents();
+  EXPECT_LT(got.size(), model.size());
+  EXPECT_GT(got.size(), 0u);
+  for (const auto& [k, v] : got) EXPECT_EQ(model[k], v) << k;
+  std::string log = ReadFile(Path("LOG"));
+  EXPECT_TRUE(absl::StrContains(log, "dropping")) << log;
+  // What survived stays after the next reopen (the damaged WAL is gone).
+  Reopen();
+  EXPECT_TRUE(Contents() == got);
+}
+
+}  // namespace
+}  // namespace kvs::db_testing
