@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -79,11 +80,10 @@ double LatencyRecorder::PercentileMicros(double p) {
     sorted_ = true;
   }
   // Nearest rank: the smallest sample with at least p% of samples at or
-  // below it.
-  double rank = p / 100.0 * static_cast<double>(samples_.size());
-  size_t index = static_cast<size_t>(rank);
-  if (static_cast<double>(index) < rank) index++;
-  if (index > 0) index--;
+  // below it. The epsilon keeps 99.9% of 1000 at rank 999 despite rounding.
+  double rank =
+      std::ceil(p / 100.0 * static_cast<double>(samples_.size()) - 1e-9);
+  size_t index = rank < 1 ? 0 : static_cast<size_t>(rank) - 1;
   index = std::min(index, samples_.size() - 1);
   return static_cast<double>(samples_[index]) / 1000.0;
 }
