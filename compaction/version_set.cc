@@ -479,6 +479,7 @@ absl::Status VersionSet::LogAndApply(VersionEdit* edit, Mutex* mu) {
   // current state.
   std::string new_manifest;
   uint64_t new_manifest_number = 0;
+  bool current_may_name_new_manifest = false;
   if (s.ok() && descriptor_log_ == nullptr) {
     new_manifest_number = NewFileNumber();
     edit->SetNextFileNumber(next_file_number_);
@@ -509,6 +510,10 @@ absl::Status VersionSet::LogAndApply(VersionEdit* edit, Mutex* mu) {
     if (s.ok()) s = descriptor_log_->Sync();
     if (s.ok() && !new_manifest.empty()) {
       s = SetCurrentFile(fs_, dbname_, new_manifest_number);
+      // The rename may have happened before the failure (say, of the directory
+      // sync): CURRENT may name the new MANIFEST, which is complete and synced.
+      // Removing it would leave a database that cannot be opened.
+      if (!s.ok()) current_may_name_new_manifest = true;
     }
     mu->Lock();
   }
@@ -522,7 +527,9 @@ absl::Status VersionSet::LogAndApply(VersionEdit* edit, Mutex* mu) {
     // The MANIFEST may now end in a partial record: never append to it again.
     descriptor_log_.reset();
     descriptor_file_.reset();
-    if (!new_manifest.empty()) fs_->RemoveFile(new_manifest).IgnoreError();
+    if (!new_manifest.empty() && !current_may_name_new_manifest) {
+      fs_->RemoveFile(new_manifest).IgnoreError();
+    }
   }
 
   manifest_write_in_progress_ = false;
