@@ -1,0 +1,556 @@
+#include "tests/crash/crash_harness.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "lsm/db.h"
+#include "lsm/db_impl.h"
+#include "lsm/iterator.h"
+#include "lsm/options.h"
+#include "lsm/write_batch.h"
+#include "tests/crash/test_value.h"
+#include "util/coding.h"
+#include "util/posix_file_system.h"
+#include "util/random.h"
+
+namespace kvs::crash_testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Enough work that a child is almost always killed before it runs out.
+constexpr size_t kOpsPerCycle = 40000;
+
+struct Entry {
+  uint32_t key;
+  uint64_t version;  // Unique over the whole run; a delete consumes one too.
+  bool is_delete;
+  uint32_t padding;
+};
+
+enum class OpKind : uint8_t { kWrite, kFlush, kCompactRange };
+
+struct Op {
+  OpKind kind = OpKind::kWrite;
+  bool batch = false;  // Through DB::Write, even with one entry.
+  bool sync = false;
+  std::vector<Entry> entries;
+  uint32_t range_begin = 0, range_end = 0;  // kCompactRange.
+};
+
+// The state the parent believes each key has: the version of the value, or
+// nullopt for absent.
+using KeyStates = std::vector<std::optional<uint64_t>>;
+
+// Small memtables, tables and level targets, so that a cycle of a few hundred
+// milliseconds flushes and compacts several times.
+Options CrashOptions(FileSystem* fs) {
+  Options o;
+  o.create_if_missing = true;
+  o.file_system = fs;
+  o.write_buffer_size = 64 << 10;
+  o.max_file_size = 64 << 10;
+  o.max_bytes_for_level_base = 128 << 10;
+  o.max_bytes_for_level_multiplier = 4;
+  o.level0_file_num_compaction_trigger = 2;
+  o.level0_slowdown_writes_trigger = 6;
+  o.level0_stop_writes_trigger = 10;
+  o.block_size = 1024;
+  o.num_levels = 5;
+  return o;
+}
+
+std::string OpString(const Op& op) {
+  switch (op.kind) {
+    case OpKind::kFlush:
+      return "Flush";
+    case OpKind::kCompactRange:
+      return absl::StrCat("CompactRange(", KeyName(op.range_begin), ", ",
+                          KeyName(op.range_end), ")");
+    case OpKind::kWrite:
+      break;
+  }
+  std::string s = op.batch ? "Batch{" : "";
+  for (size_t i = 0; i < op.entries.size(); ++i) {
+    const Entry& e = op.entries[i];
+    absl::StrAppend(&s, i ? ", " : "", e.is_delete ? "Delete(" : "Put(",
+                    KeyName(e.key), e.is_delete ? "" : " @",
+                    e.is_delete ? 0 : e.version, ")");
+  }
+  if (op.batch) s += "}";
+  if (op.sync) s += " sync";
+  return s;
+}
+
+std::string StateString(const std::optional<uint64_t>& v) {
+  return v ? absl::StrCat("version ", *v) : "absent";
+}
+
+std::vector<Op> GenerateOps(const CrashTestConfig& config, Random* rnd,
+                            uint64_t* next_version) {
+  std::vector<Op> ops(kOpsPerCycle);
+  for (Op& op : ops) {
+    if (rnd->OneIn(4000)) {
+      op.kind = OpKind::kFlush;
+      continue;
+    }
+    if (rnd->OneIn(4000)) {
+      op.kind = OpKind::kCompactRange;
+      op.range_begin = static_cast<uint32_t>(rnd->Uniform(config.num_keys));
+      op.range_end =
+          op.range_begin +
+          static_cast<uint32_t>(rnd->Uniform(config.num_keys - op.range_begin));
+      continue;
+    }
+    op.sync = rnd->OneIn(config.sync_one_in);
+    const uint64_t r = rnd->Uniform(100);
+    int n = 1;
+    if (r >= 75) {
+      op.batch = true;
+      n = 1 + static_cast<int>(rnd->Uniform(10));
+    }
+    for (int i = 0; i < n; ++i) {
+      Entry e;
+      e.key = static_cast<uint32_t>(rnd->Uniform(config.num_keys));
+      e.version = (*next_version)++;
+      // Deletes are rarer than puts, so the database keeps filling up.
+      e.is_delete = op.batch ? rnd->OneIn(4) : (r >= 60);
+      e.padding = rnd->OneIn(200)
+                      ? static_cast<uint32_t>(1000 + rnd->Uniform(8000))
+                      : static_cast<uint32_t>(rnd->Uniform(200));
+      op.entries.push_back(e);
+    }
+  }
+  return ops;
+}
+
+void Apply(const Op& op, KeyStates* states) {
+  for (const Entry& e : op.entries) {
+    (*states)[e.key] =
+        e.is_delete ? std::nullopt : std::optional<uint64_t>(e.version);
+  }
+}
+
+// --- The child ---
+
+constexpr size_t kReportSize = 9;  // Type byte and a fixed64 op index.
+
+void SendReport(int fd, char type, uint64_t index) {
+  char buf[kReportSize];
+  buf[0] = type;
+  EncodeFixed64(buf + 1, index);
+  size_t done = 0;
+  while (done < kReportSize) {
+    ssize_t n = write(fd, buf + done, kReportSize - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) _exit(4);  // The parent is gone.
+    done += static_cast<size_t>(n);
+  }
+}
+
+absl::Status ApplyToDB(DB* db, const Op& op) {
+  switch (op.kind) {
+    case OpKind::kFlush:
+      return db->Flush();
+    case OpKind::kCompactRange: {
+      std::string begin = KeyName(op.range_begin), end = KeyName(op.range_end);
+      std::string_view b = begin, e = end;
+      return db->CompactRange(&b, &e);
+    }
+    case OpKind::kWrite:
+      break;
+  }
+  WriteOptions wo;
+  wo.sync = op.sync;
+  if (!op.batch) {
+    const Entry& e = op.entries[0];
+    std::string key = KeyName(e.key);
+    if (e.is_delete) return db->Delete(wo, key);
+    return db->Put(wo, key, MakeValue(key, e.version, e.padding));
+  }
+  WriteBatch batch;
+  for (const Entry& e : op.entries) {
+    std::string key = KeyName(e.key);
+    if (e.is_delete) {
+      batch.Delete(key);
+    } else {
+      batch.Put(key, MakeValue(key, e.version, e.padding));
+    }
+  }
+  return db->Write(wo, &batch);
+}
+
+// Never returns. _exit, not exit: the child must not run the parent's atexit
+// handlers or flush stdio buffers it inherited.
+[[noreturn]] void RunChild(const CrashTestConfig& config,
+                           const std::vector<Op>& ops, int fd) {
+  std::unique_ptr<FileSystem> fs = NewPosixFileSystem();
+  absl::StatusOr<std::unique_ptr<DB>> db =
+      DB::Open(CrashOptions(fs.get()), config.dir);
+  if (!db.ok()) {
+    std::fprintf(stderr, "crash test child: open failed: %s\n",
+                 db.status().ToString().c_str());
+    _exit(3);
+  }
+  SendReport(fd, 'R', 0);
+  for (uint64_t i = 0; i < ops.size(); ++i) {
+    SendReport(fd, 'A', i);
+    absl::Status s = ApplyToDB(db->get(), ops[i]);
+    if (!s.ok()) {
+      std::fprintf(stderr, "crash test child: %s failed: %s\n",
+                   OpString(ops[i]).c_str(), s.ToString().c_str());
+      _exit(3);
+    }
+    SendReport(fd, 'K', i);
+  }
+  db->reset();
+  fs.reset();
+  _exit(0);
+}
+
+// --- The parent ---
+
+struct CycleResult {
+  bool killed = false;
+  bool ready = false;
+  std::optional<uint64_t> in_flight;  // Attempted, not acknowledged.
+};
+
+absl::Status Errno(std::string_view what) {
+  return absl::InternalError(absl::StrCat(
+      absl::string_view(what.data(), what.size()), ": ", std::strerror(errno)));
+}
+
+// Forks the child, follows its reports (updating model with every
+// acknowledged op) and kills it at a random moment.
+absl::StatusOr<CycleResult> RunChildCycle(const CrashTestConfig& config,
+                                          const std::vector<Op>& ops,
+                                          Random* rnd, KeyStates* model,
+                                          CrashTestSummary* summary) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return Errno("pipe");
+  const bool kill_early = rnd->OneIn(config.kill_early_one_in);
+  const auto early_delay =
+      std::chrono::microseconds(rnd->Uniform(config.kill_early_ms * 1000 + 1));
+  const auto ready_delay = std::chrono::microseconds(
+      rnd->Uniform(config.max_kill_delay_ms * 1000 + 1));
+  std::fflush(nullptr);  // Nothing buffered may be written twice.
+  const pid_t pid = fork();
+  if (pid < 0) return Errno("fork");
+  if (pid == 0) {
+    close(fds[0]);
+    RunChild(config, ops, fds[1]);
+  }
+  close(fds[1]);
+  const int rfd = fds[0];
+
+  CycleResult result;
+  std::optional<Clock::time_point> deadline;
+  if (kill_early) deadline = Clock::now() + early_delay;
+  const Clock::time_point give_up = Clock::now() + std::chrono::seconds(120);
+  std::string pending;  // Bytes of a partly read report.
+  uint64_t next_expected = 0;
+  bool eof = false;
+  absl::Status error;
+  while (!eof) {
+    int timeout_ms = 1000;
+    if (!result.killed && deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          *deadline - Clock::now());
+      timeout_ms = static_cast<int>(std::max<int64_t>(0, left.count()));
+    }
+    pollfd p = {rfd, POLLIN, 0};
+    int n = poll(&p, 1, timeout_ms);
+    if (n < 0 && errno != EINTR) {
+      error = Errno("poll");
+      break;
+    }
+    if (n > 0) {
+      char buf[4096];
+      ssize_t got = read(rfd, buf, sizeof(buf));
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) {
+        error = Errno("read");
+        break;
+      }
+      if (got == 0) {
+        eof = true;
+      } else {
+        pending.append(buf, static_cast<size_t>(got));
+      }
+      size_t pos = 0;
+      for (; pos + kReportSize <= pending.size(); pos += kReportSize) {
+        const char type = pending[pos];
+        const uint64_t index = DecodeFixed64(pending.data() + pos + 1);
+        if (type == 'R') {
+          result.ready = true;
+          if (!deadline) deadline = Clock::now() + ready_delay;
+        } else if (type == 'A' && index == next_expected && !result.in_flight) {
+          result.in_flight = index;
+          summary->ops_attempted++;
+        } else if (type == 'K' && result.in_flight == index) {
+          result.in_flight.reset();
+          next_expected = index + 1;
+          Apply(ops[index], model);
+          summary->ops_acknowledged++;
+          if (ops[index].sync) summary->sync_ops_acknowledged++;
+        } else {
+          error = absl::InternalError(absl::StrCat("unexpected report '",
+                                                   std::string(1, type), "' ",
+                                                   index, " from the child"));
+        }
+      }
+      pending.erase(0, pos);
+    }
+    if (!result.killed && deadline && Clock::now() >= *deadline) {
+      kill(pid, SIGKILL);
+      result.killed = true;
+    }
+    if (!result.killed && Clock::now() > give_up) {
+      kill(pid, SIGKILL);
+      result.killed = true;
+      error = absl::InternalError("the child never became ready");
+    }
+  }
+  close(rfd);
+  if (!eof) kill(pid, SIGKILL);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return Errno("waitpid");
+  }
+  if (!error.ok()) return error;
+  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && result.killed) {
+    summary->kills++;
+    if (!result.ready) summary->kills_before_ready++;
+    return result;
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    summary->clean_exits++;
+    result.killed = false;
+    return result;
+  }
+  return absl::InternalError(absl::StrCat(
+      "the writer child failed: ",
+      WIFEXITED(status) ? absl::StrCat("exit status ", WEXITSTATUS(status))
+                        : absl::StrCat("signal ", WTERMSIG(status)),
+      " (see its message above)"));
+}
+
+// Reads every key point-wise and by iteration in both directions; the
+// observed state or DataLoss for an undecodable value or a disagreement.
+absl::StatusOr<KeyStates> ReadState(DB* db, const CrashTestConfig& config,
+                                    CrashTestSummary* summary) {
+  KeyStates observed(config.num_keys);
+  for (int k = 0; k < config.num_keys; ++k) {
+    const std::string key = KeyName(k);
+    absl::StatusOr<std::string> value = db->Get(ReadOptions(), key);
+    if (absl::IsNotFound(value.status())) continue;
+    if (!value.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("Get(", key, "): ", value.status().ToString()));
+    }
+    absl::StatusOr<uint64_t> version = CheckValue(key, *value);
+    if (!version.ok()) return version.status();
+    observed[k] = *version;
+    summary->keys_verified++;
+  }
+  for (bool forward : {true, false}) {
+    std::unique_ptr<Iterator> it = db->NewIterator(ReadOptions());
+    if (forward) {
+      it->SeekToFirst();
+    } else {
+      it->SeekToLast();
+    }
+    size_t seen = 0;
+    std::optional<uint64_t> last;
+    for (; it->Valid(); forward ? it->Next() : it->Prev()) {
+      uint64_t k;
+      if (!ParseKeyName(it->key(), &k) || k >= observed.size()) {
+        return absl::DataLossError(absl::StrCat(
+            "iterator yields unknown key '",
+            absl::string_view(it->key().data(), it->key().size()), "'"));
+      }
+      if (last && (forward ? k <= *last : k >= *last)) {
+        return absl::DataLossError(absl::StrCat(
+            "iterator out of order: ", KeyName(*last), " then ", KeyName(k)));
+      }
+      last = k;
+      absl::StatusOr<uint64_t> version = CheckValue(it->key(), it->value());
+      if (!version.ok()) return version.status();
+      if (observed[k] != *version) {
+        return absl::DataLossError(
+            absl::StrCat(forward ? "forward" : "backward", " iteration finds ",
+                         KeyName(k), " at version ", *version,
+                         " but Get finds it ", StateString(observed[k])));
+      }
+      seen++;
+      summary->entries_scanned++;
+    }
+    if (!it->status().ok()) {
+      return absl::DataLossError(
+          absl::StrCat("iterator: ", it->status().ToString()));
+    }
+    size_t present = 0;
+    for (const auto& v : observed) present += v.has_value();
+    if (seen != present) {
+      return absl::DataLossError(absl::StrCat(forward ? "forward" : "backward",
+                                              " iteration finds ", seen,
+                                              " keys but Get finds ", present));
+    }
+  }
+  return observed;
+}
+
+// Checks observed against the model, allowing the in-flight op to be wholly
+// applied or wholly absent; updates the model to what was observed.
+absl::Status Reconcile(int cycle, const KeyStates& observed,
+                       const std::vector<Op>& ops,
+                       std::optional<uint64_t> in_flight, KeyStates* model,
+                       CrashTestSummary* summary) {
+  KeyStates with_in_flight = *model;
+  std::vector<bool> touched(model->size(), false);
+  if (in_flight) {
+    Apply(ops[*in_flight], &with_in_flight);
+    for (const Entry& e : ops[*in_flight].entries) touched[e.key] = true;
+  }
+  int applied = 0, not_applied = 0;
+  for (size_t k = 0; k < model->size(); ++k) {
+    const auto& want = (*model)[k];
+    const auto& seen = observed[k];
+    if (seen == want && (!touched[k] || seen != with_in_flight[k])) {
+      not_applied += touched[k];
+      continue;
+    }
+    if (touched[k] && seen == with_in_flight[k]) {
+      applied++;
+      continue;
+    }
+    std::string allowed = StateString(want);
+    if (touched[k]) {
+      absl::StrAppend(&allowed, " or, with the in-flight ",
+                      OpString(ops[*in_flight]), ", ",
+                      StateString(with_in_flight[k]));
+    }
+    return absl::DataLossError(
+        absl::StrCat("cycle ", cycle, ": key ", KeyName(k), " is ",
+                     StateString(seen), ", expected ", allowed));
+  }
+  if (applied > 0 && not_applied > 0) {
+    return absl::DataLossError(
+        absl::StrCat("cycle ", cycle, ": in-flight ", OpString(ops[*in_flight]),
+                     " is partly applied (", applied, " keys applied, ",
+                     not_applied, " not)"));
+  }
+  if (in_flight && !ops[*in_flight].entries.empty()) {
+    if (applied > 0) {
+      summary->in_flight_applied++;
+    } else {
+      summary->in_flight_not_applied++;
+    }
+  }
+  *model = observed;
+  return absl::OkStatus();
+}
+
+absl::Status VerifyCycle(int cycle, const CrashTestConfig& config,
+                         const std::vector<Op>& ops,
+                         std::optional<uint64_t> in_flight, KeyStates* model,
+                         CrashTestSummary* summary) {
+  // A private file system, destroyed (and its threads joined) before the next
+  // fork: a child must not inherit a scheduler whose threads it lacks.
+  std::unique_ptr<FileSystem> fs = NewPosixFileSystem();
+  absl::StatusOr<std::unique_ptr<DB>> db =
+      DB::Open(CrashOptions(fs.get()), config.dir);
+  if (!db.ok()) {
+    return absl::DataLossError(absl::StrCat(
+        "cycle ", cycle, ": reopen failed: ", db.status().ToString()));
+  }
+  absl::StatusOr<KeyStates> observed = ReadState(db->get(), config, summary);
+  if (!observed.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("cycle ", cycle, ": ", observed.status().message()));
+  }
+  absl::Status s = Reconcile(cycle, *observed, ops, in_flight, model, summary);
+  if (!s.ok()) return s;
+  summary->files_per_level.clear();
+  std::string n;
+  for (int level = 0;
+       (*db)->GetProperty(absl::StrCat("kvs.num-files-at-level", level), &n);
+       ++level) {
+    absl::StrAppend(&summary->files_per_level, level ? " " : "", n);
+  }
+  auto* impl = static_cast<DBImpl*>(db->get());
+  s = impl->WaitForBackgroundWork();
+  if (s.ok()) s = impl->CheckInvariants();
+  if (!s.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("cycle ", cycle, ": after reopen: ", s.ToString()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string CrashTestSummary::ToString() const {
+  return absl::StrCat(
+      "crash test: ", cycles, " cycles (", kills, " kills, ",
+      kills_before_ready, " before the database was open, ", clean_exits,
+      " clean exits), ", ops_attempted, " ops attempted, ", ops_acknowledged,
+      " ops acknowledged (", sync_ops_acknowledged, " synced), in-flight ops ",
+      in_flight_applied, " applied / ", in_flight_not_applied, " not applied, ",
+      keys_verified, " keys verified, ", entries_scanned,
+      " iterator entries checked, tables per level at the end: ",
+      files_per_level);
+}
+
+absl::StatusOr<CrashTestSummary> RunCrashTest(const CrashTestConfig& config) {
+  if (config.num_keys < 2 || config.cycles < 0 || config.sync_one_in < 1 ||
+      config.max_kill_delay_ms < 0 || config.kill_early_ms < 0 ||
+      config.kill_early_one_in < 1) {
+    return absl::InvalidArgumentError("bad crash test configuration");
+  }
+  if (config.destroy_first) {
+    std::unique_ptr<FileSystem> fs = NewPosixFileSystem();
+    absl::Status s = DestroyDB(config.dir, CrashOptions(fs.get()));
+    if (!s.ok()) return s;
+  }
+  CrashTestSummary summary;
+  Random rnd(config.seed);
+  KeyStates model(config.num_keys);
+  uint64_t next_version = 1;
+  for (int cycle = 0; cycle < config.cycles; ++cycle) {
+    const std::vector<Op> ops = GenerateOps(config, &rnd, &next_version);
+    absl::StatusOr<CycleResult> result =
+        RunChildCycle(config, ops, &rnd, &model, &summary);
+    if (!result.ok()) {
+      return absl::Status(
+          result.status().code(),
+          absl::StrCat("cycle ", cycle, ": ", result.status().message()));
+    }
+    absl::Status s =
+        VerifyCycle(cycle, config, ops, result->in_flight, &model, &summary);
+    if (!s.ok()) return s;
+    summary.cycles++;
+    if (config.verbose) {
+      std::fprintf(stderr, "cycle %d: %s\n", cycle, summary.ToString().c_str());
+    }
+  }
+  return summary;
+}
+
+}  // namespace kvs::crash_testing
