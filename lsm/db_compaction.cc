@@ -210,8 +210,16 @@ absl::Status DBImpl::RunManualCompaction(int level, bool in_place,
 
   MutexLock l(&mutex_);
   while (!manual.done) {
-    if (!bg_error_.ok()) return bg_error_;
-    if (shutting_down_.load(std::memory_order_acquire)) {
+    if (!bg_error_.ok() || shutting_down_.load(std::memory_order_acquire)) {
+      if (manual_compaction_ == &manual && compaction_scheduled_) {
+        // The background thread may be running it right now: wait until it
+        // lets go (it marks it done with the error), since manual lives on
+        // this stack.
+        background_work_finished_cv_.Wait();
+        continue;
+      }
+      if (manual_compaction_ == &manual) manual_compaction_ = nullptr;
+      if (!bg_error_.ok()) return bg_error_;
       return absl::CancelledError("the DB is closing");
     }
     if (manual_compaction_ == nullptr) {
