@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "lsm/db.h"
@@ -459,9 +460,11 @@ TEST_F(DBFaultTest, ErrorsDuringOpenLeaveTheDatabaseOpenable) {
 }
 
 TEST_F(DBFaultTest, CompactRangeWhileWritesFail) {
-  // A manual compaction is running (or queued) when a write fails: it must
-  // return an error or finish, and nothing may touch its state afterwards.
-  for (int attempt = 0; attempt < 4; attempt++) {
+  // A manual compaction is running when a write fails and stops writes:
+  // CompactRange must return (an error, or OK if it finished first), and
+  // nothing may touch its state afterwards (ASan checks that).
+  int overlapped = 0;
+  for (int attempt = 0; attempt < 6; attempt++) {
     SCOPED_TRACE(attempt);
     Close();
     fs_->ClearErrors();
@@ -473,27 +476,36 @@ TEST_F(DBFaultTest, CompactRangeWhileWritesFail) {
       model[Key(i % 3000)] = Value(i, 0, 300);
     }
     absl::Status compact_status;
-    std::atomic<bool> started{false};
+    std::atomic<bool> done{false};
     std::thread compactor([&] {
-      started.store(true);
       compact_status = db_->CompactRange(nullptr, nullptr);
+      done.store(true);
     });
-    while (!started.load()) std::this_thread::yield();
-    for (int i = 0; i < attempt * 3; i++) std::this_thread::yield();
+    // Wait until the background thread has started the manual compaction
+    // (it logs "(manual)"), or it is already over.
+    while (!done.load() &&
+           !absl::StrContains(ReadFile("/db/LOG"), "(manual)")) {
+      std::this_thread::yield();
+    }
+    if (!done.load()) overlapped++;
     FaultRule rule;
     rule.ops = FaultOp::kAppend;
     rule.path_filter = ".log";
     rule.failures = -1;
     fs_->InjectError(rule);
     absl::Status s = Put("fails", "x");
-    compactor.join();
     EXPECT_FALSE(s.ok());
+    compactor.join();
+    EXPECT_TRUE(compact_status.ok() || compact_status == s) << compact_status;
     EXPECT_TRUE(Contents() == model);
     fs_->ClearErrors();
     Close();
     Open();
     EXPECT_TRUE(Contents() == model);
   }
+  // Not a timing assertion: just report how often the race was set up.
+  std::printf("CompactRange still running at the failed write: %d of 6\n",
+              overlapped);
 }
 
 }  // namespace
