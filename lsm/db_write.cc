@@ -104,6 +104,15 @@ absl::Status DBImpl::WriteInternal(Writer* w) {
         RecordBackgroundError(status);
       }
       if (group == &group_batch_) group_batch_.Clear();
+    } else if (sync) {
+      // Only empty batches, but one asked for sync: earlier writes must be
+      // durable when it returns.
+      wal::Writer* log = log_.get();
+      stats_.syncs++;
+      mutex_.Unlock();
+      status = log->Sync();
+      mutex_.Lock();
+      if (!status.ok()) RecordBackgroundError(status);
     }
   }
 
