@@ -214,7 +214,7 @@ class DBFaultTest : public DBTest {
 // --- Power loss at random points ------------------------------------------
 
 TEST_F(DBFaultTest, PowerLossAtRandomPointsKeepsSyncedWritesAndAPrefix) {
-  const int kSeeds = 24 / kScale;
+  const int kSeeds = 16 / kScale;
   for (int seed = 1; seed <= kSeeds; seed++) {
     SCOPED_TRACE(absl::StrCat("seed ", seed));
     Random rnd(seed * 7919);

@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "lsm/db.h"
+#include "lsm/write_batch.h"
 #include "tests/db/db_test_util.h"
 
 namespace kvs::db_testing {
@@ -108,6 +109,33 @@ TEST_F(DBRecoveryTest, PowerLossKeepsSyncWrites) {
   EXPECT_TRUE(Contents() == model);
   // And again, on top of the recovered state.
   Fill(this, &model, 1000, 1500, 1, true);
+  PowerLoss();
+  Open();
+  EXPECT_TRUE(Contents() == model);
+}
+
+TEST_F(DBRecoveryTest, SyncWriteMakesEarlierNonSyncWritesDurable) {
+  Open();
+  Model model;
+  Fill(this, &model, 0, 50, 0, false);
+  DB_ASSERT_OK(Put("sync", "1", /*sync=*/true));
+  model["sync"] = "1";
+  PowerLoss();
+  Open();
+  EXPECT_TRUE(Contents() == model);
+}
+
+TEST_F(DBRecoveryTest, EmptySyncBatchMakesEarlierWritesDurable) {
+  // "A null or empty batch ... with sync, syncs earlier writes."
+  Open();
+  Model model;
+  Fill(this, &model, 0, 50, 0, false);
+  WriteBatch empty;
+  WriteOptions sync;
+  sync.sync = true;
+  DB_ASSERT_OK(db_->Write(sync, &empty));
+  Fill(this, &model, 50, 10, 0, false);
+  DB_ASSERT_OK(db_->Write(sync, nullptr));
   PowerLoss();
   Open();
   EXPECT_TRUE(Contents() == model);
