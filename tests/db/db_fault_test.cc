@@ -214,7 +214,7 @@ class DBFaultTest : public DBTest {
 // --- Power loss at random points ------------------------------------------
 
 TEST_F(DBFaultTest, PowerLossAtRandomPointsKeepsSyncedWritesAndAPrefix) {
-  const int kSeeds = 16 / kScale;
+  const int kSeeds = 12 / kScale;
   for (int seed = 1; seed <= kSeeds; seed++) {
     SCOPED_TRACE(absl::StrCat("seed ", seed));
     Random rnd(seed * 7919);
@@ -310,7 +310,7 @@ TEST_F(DBFaultTest, IoErrorStopsWritesKeepsReadsAndRecovers) {
   int cases_with_error = 0;
   int cases = 0;
   for (const ErrorCase& c : kErrorCases) {
-    for (int attempt = 0; attempt < 8 / kScale / 2; attempt++) {
+    for (int attempt = 0; attempt < 12 / kScale / 4; attempt++) {
       SCOPED_TRACE(absl::StrCat(c.name, " attempt ", attempt));
       cases++;
       Random rnd(attempt * 101 + 7);

@@ -394,16 +394,82 @@ TEST_F(DBTest, SnapshotsSeeExactlyTheirState) {
   };
   for (const auto& [snap, want] : snapshots) check(snap, want);
   check(nullptr, final_state);
+  // Compacting everything must keep what the snapshots see.
+  DB_ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  for (const auto& [snap, want] : snapshots) check(snap, want);
+  check(nullptr, final_state);
 
-  // Releasing some leaves the others intact.
+  // Releasing some leaves the others intact, also through compactions that
+  // may now drop what only the released ones saw.
   db_->ReleaseSnapshot(snapshots[1].first);
   db_->ReleaseSnapshot(snapshots[4].first);
+  for (size_t i : {0, 2, 3, 5}) check(snapshots[i].first, snapshots[i].second);
+  const std::string begin_key = Key(40);
+  const std::string end_key = Key(160);
+  std::string_view begin = begin_key;
+  std::string_view end = end_key;
+  DB_ASSERT_OK(db_->CompactRange(&begin, &end));
   for (size_t i : {0, 2, 3, 5}) check(snapshots[i].first, snapshots[i].second);
   // A snapshot's iterator also honours bounds and random moves.
   CompareRandomWalk(db_.get(), snapshots[2].second, snapshots[2].first, Key(50),
                     Key(150), &rnd, 500, kKeySpace);
   for (size_t i : {0, 2, 3, 5}) db_->ReleaseSnapshot(snapshots[i].first);
   check(nullptr, final_state);
+  DB_ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  check(nullptr, final_state);
+}
+
+TEST_F(DBTest, SnapshotKeepsOverwrittenValuesThroughCompaction) {
+  Open();
+  DB_ASSERT_OK(Put("k", "v1"));
+  DB_ASSERT_OK(Put("gone", "here"));
+  DB_ASSERT_OK(db_->Flush());
+  const Snapshot* s1 = db_->GetSnapshot();
+  DB_ASSERT_OK(Put("k", "v2"));
+  DB_ASSERT_OK(Delete("gone"));
+  DB_ASSERT_OK(db_->Flush());
+  const Snapshot* s2 = db_->GetSnapshot();
+  DB_ASSERT_OK(Put("k", "v3"));
+  DB_ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  EXPECT_EQ(Get("k", s1), "v1");
+  EXPECT_EQ(Get("gone", s1), "here");
+  EXPECT_EQ(Get("k", s2), "v2");
+  EXPECT_EQ(Get("gone", s2), "NOT_FOUND");
+  EXPECT_EQ(Get("k"), "v3");
+  db_->ReleaseSnapshot(s1);
+  DB_ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  EXPECT_EQ(Get("k", s2), "v2");
+  EXPECT_EQ(Get("gone", s2), "NOT_FOUND");
+  EXPECT_TRUE(Contents(s2) == (Model{{"k", "v2"}}));
+  db_->ReleaseSnapshot(s2);
+  DB_ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  EXPECT_TRUE(Contents() == (Model{{"k", "v3"}}));
+}
+
+TEST_F(DBTest, IteratorMatchesModelThroughCompactions) {
+  Open();
+  Random rnd(77);
+  Model model;
+  const int kKeySpace = 400;
+  for (int round = 0; round < 4; round++) {
+    RandomUpdates(db_.get(), &model, &rnd, 600 / kScale, kKeySpace, round);
+    if (round % 2 == 1) {
+      std::string b = Key(rnd.Uniform(kKeySpace));
+      std::string e = Key(rnd.Uniform(kKeySpace));
+      if (e < b) std::swap(b, e);
+      std::string_view bv = b;
+      std::string_view ev = e;
+      DB_ASSERT_OK(db_->CompactRange(&bv, &ev));
+    }
+    ASSERT_TRUE(Contents() == model);
+    CompareRandomWalk(db_.get(), model, nullptr, RandomBound(&rnd, kKeySpace),
+                      std::nullopt, &rnd, 300, kKeySpace);
+    if (HasFatalFailure()) return;
+  }
+  DB_ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  ASSERT_TRUE(Contents() == model);
+  Reopen();
+  ASSERT_TRUE(Contents() == model);
 }
 
 TEST_F(DBTest, SnapshotOfEmptyDatabaseAndOfDeletedKey) {

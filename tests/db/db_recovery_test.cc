@@ -327,6 +327,87 @@ TEST_F(DBRecoveryTest, MissingCurrentManifestIsDataLoss) {
   EXPECT_TRUE(absl::IsDataLoss(s)) << s;
 }
 
+TEST_F(DBRecoveryTest, DamagedTableGivesDataLossNotGarbage) {
+  Options options = NoCompactionOptions();
+  options.compression = CompressionType::kNone;
+  Open(options);
+  Model model;
+  Fill(this, &model, 0, 500, 0, false);
+  DB_ASSERT_OK(db_->Flush());
+  Close();
+  // The biggest table.
+  std::string table;
+  std::string contents;
+  for (const std::string& f : Files()) {
+    if (!f.ends_with(".sst")) continue;
+    std::string c = ReadFile(Path(f));
+    if (c.size() > contents.size()) {
+      table = Path(f);
+      contents = c;
+    }
+  }
+  ASSERT_GT(contents.size(), 20000u);
+  contents[contents.size() / 3] ^= 0x01;  // In a data block.
+  {
+    auto f = fs_->NewWritableFile(table);
+    ASSERT_TRUE(f.ok());
+    DB_ASSERT_OK((*f)->Append(contents));
+    DB_ASSERT_OK((*f)->Close());
+  }
+  Open(options);  // A fresh block cache: nothing read before the damage.
+  ReadOptions verify;
+  verify.verify_checksums = true;
+  int damaged = 0;
+  for (const auto& [k, v] : model) {
+    absl::StatusOr<std::string> got = db_->Get(verify, k);
+    if (got.ok()) {
+      EXPECT_EQ(*got, v) << k;
+    } else {
+      EXPECT_TRUE(absl::IsDataLoss(got.status())) << k << ": " << got.status();
+      damaged++;
+    }
+  }
+  EXPECT_GT(damaged, 0);
+  EXPECT_LT(damaged, 100);  // One block's worth, not the whole table.
+  // A scan yields only correct entries and ends with the damage reported.
+  std::unique_ptr<Iterator> it = db_->NewIterator(verify);
+  int n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next(), n++) {
+    EXPECT_EQ(model[std::string(it->key())], it->value());
+  }
+  EXPECT_TRUE(absl::IsDataLoss(it->status())) << it->status();
+  EXPECT_LT(n, static_cast<int>(model.size()));
+}
+
+TEST_F(DBRecoveryTest, ManyTablesWithASmallTableCache) {
+  Options options = NoCompactionOptions();
+  options.max_open_files = 20;  // Far fewer than the tables.
+  Open(options);
+  Model model;
+  for (int round = 0; round < 40; round++) {
+    // Each table covers the whole key range, so every read meets them all.
+    for (int i = round % 7; i < 700; i += 7 + round % 5) {
+      std::string v = Value(i, round, 20);
+      DB_ASSERT_OK(Put(Key(i), v));
+      model[Key(i)] = v;
+    }
+    DB_ASSERT_OK(db_->Flush());
+  }
+  EXPECT_EQ(NumLevel0Files(), 40);
+  // An iterator holds every table at once; Gets meanwhile churn the cache.
+  std::unique_ptr<Iterator> it = db_->NewIterator(ReadOptions());
+  for (int i = 0; i < 700; i++) {
+    auto found = model.find(Key(i));
+    EXPECT_EQ(Get(Key(i)), found == model.end() ? "NOT_FOUND" : found->second);
+  }
+  EXPECT_TRUE(ScanForward(it.get()) == model);
+  EXPECT_TRUE(ScanBackward(it.get()) == model);
+  it.reset();
+  Close();
+  Open(options);
+  EXPECT_TRUE(Contents() == model);
+}
+
 // Flips one byte in the middle of the only WAL.
 void CorruptWal(DBTest* t, FileSystem* fs) {
   std::string wal;
