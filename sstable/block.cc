@@ -131,6 +131,17 @@ bool Block::Iter::ParseNextEntry() {
     Corrupt();
     return false;
   }
+  // Entries must start exactly at each restart point, with a whole key, and
+  // none may extend over one (checked below). Otherwise the block is damaged,
+  // and scans starting at different restart points would disagree.
+  while (restart_index_ + 1 < block_->num_restarts_ &&
+         block_->RestartOffset(restart_index_ + 1) <= current_) {
+    restart_index_++;
+    if (block_->RestartOffset(restart_index_) != current_ || shared != 0) {
+      Corrupt();
+      return false;
+    }
+  }
   if (shared == 0) {
     // The whole key is in the block (always so at restart points, and for every
     // key of an index block): point at it instead of copying.
@@ -143,9 +154,10 @@ bool Block::Iter::ParseNextEntry() {
   }
   value_ = std::string_view(p + unshared, value_length);
   next_ = static_cast<uint32_t>(value_.data() + value_.size() - block_->data_);
-  while (restart_index_ + 1 < block_->num_restarts_ &&
-         block_->RestartOffset(restart_index_ + 1) <= current_) {
-    restart_index_++;
+  if (restart_index_ + 1 < block_->num_restarts_ &&
+      block_->RestartOffset(restart_index_ + 1) < next_) {
+    Corrupt();
+    return false;
   }
   return true;
 }
