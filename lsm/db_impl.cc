@@ -114,11 +114,14 @@ absl::StatusOr<std::unique_ptr<DB>> DB::Open(const Options& options,
 }
 
 absl::Status DBImpl::OpenAndRecover() {
-  absl::Status s = fs_->CreateDir(dbname_);
-  if (!s.ok() && !options_.create_if_missing && !fs_->FileExists(dbname_)) {
+  // Without create_if_missing, leave no trace (directory, LOCK, LOG) where
+  // there is no database.
+  if (!options_.create_if_missing &&
+      !fs_->FileExists(CurrentFileName(dbname_))) {
     return absl::InvalidArgumentError(
         absl::StrCat(dbname_, " does not exist (create_if_missing is false)"));
   }
+  absl::Status s = fs_->CreateDir(dbname_);
   if (!s.ok()) return s;
   auto lock = fs_->LockFile(LockFileName(dbname_));
   if (!lock.ok()) return lock.status();
@@ -136,6 +139,22 @@ absl::Status DBImpl::OpenAndRecover() {
     if (!options_.create_if_missing) {
       return absl::InvalidArgumentError(absl::StrCat(
           dbname_, " does not exist (create_if_missing is false)"));
+    }
+    // A directory with tables or WALs but no CURRENT is a damaged database, not
+    // a missing one: creating a new database over it would delete its data as
+    // garbage. (A MANIFEST alone is what a crash in the middle of creating a
+    // database leaves; it holds no data.)
+    auto children = fs_->GetChildren(dbname_);
+    if (!children.ok()) return children.status();
+    for (const std::string& name : *children) {
+      uint64_t number;
+      FileType type;
+      if (ParseFileName(name, &number, &type) &&
+          (type == FileType::kTableFile || type == FileType::kLogFile)) {
+        return absl::DataLossError(
+            absl::StrCat(dbname_, " holds database files (", name,
+                         ") but no CURRENT file; RepairDB can rebuild it"));
+      }
     }
     s = NewDB();
     if (!s.ok()) return s;
