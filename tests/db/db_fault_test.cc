@@ -310,7 +310,7 @@ TEST_F(DBFaultTest, IoErrorStopsWritesKeepsReadsAndRecovers) {
   int cases_with_error = 0;
   int cases = 0;
   for (const ErrorCase& c : kErrorCases) {
-    for (int attempt = 0; attempt < 12 / kScale / 4; attempt++) {
+    for (int attempt = 0; attempt < (kScale > 1 ? 2 : 3); attempt++) {
       SCOPED_TRACE(absl::StrCat(c.name, " attempt ", attempt));
       cases++;
       Random rnd(attempt * 101 + 7);
@@ -464,16 +464,17 @@ TEST_F(DBFaultTest, CompactRangeWhileWritesFail) {
   // CompactRange must return (an error, or OK if it finished first), and
   // nothing may touch its state afterwards (ASan checks that).
   int overlapped = 0;
-  for (int attempt = 0; attempt < 6; attempt++) {
+  const int kAttempts = 4;
+  for (int attempt = 0; attempt < kAttempts; attempt++) {
     SCOPED_TRACE(attempt);
     Close();
     fs_->ClearErrors();
     DB_ASSERT_OK(DestroyDB(kDBName, DefaultOptions()));
     Open(NoCompactionOptions());
     Model model;
-    for (int i = 0; i < 6000 / kScale; i++) {
-      DB_ASSERT_OK(Put(Key(i % 3000), Value(i, 0, 300)));
-      model[Key(i % 3000)] = Value(i, 0, 300);
+    for (int i = 0; i < 4000 / kScale; i++) {
+      DB_ASSERT_OK(Put(Key(i % 2000), Value(i, 0, 300)));
+      model[Key(i % 2000)] = Value(i, 0, 300);
     }
     absl::Status compact_status;
     std::atomic<bool> done{false};
@@ -504,8 +505,8 @@ TEST_F(DBFaultTest, CompactRangeWhileWritesFail) {
     EXPECT_TRUE(Contents() == model);
   }
   // Not a timing assertion: just report how often the race was set up.
-  std::printf("CompactRange still running at the failed write: %d of 6\n",
-              overlapped);
+  std::printf("CompactRange still running at the failed write: %d of %d\n",
+              overlapped, kAttempts);
 }
 
 }  // namespace

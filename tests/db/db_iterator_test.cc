@@ -200,7 +200,7 @@ void RandomUpdates(DB* db, Model* model, Random* rnd, int n, int key_space,
 
 TEST_F(DBTest, IteratorMatchesModelWithRandomMovesAndBounds) {
   const int kKeySpace = 300;
-  for (uint64_t seed = 1; seed <= 8 / kScale + 2; seed++) {
+  for (uint64_t seed = 1; seed <= 4 / kScale + 2; seed++) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     Close();
     DB_ASSERT_OK(DestroyDB(kDBName, DefaultOptions()));
