@@ -195,6 +195,32 @@ TEST_F(DBTest, ManyKeysAcrossFlushesMatchModel) {
   EXPECT_TRUE(Contents() == model);
 }
 
+TEST_F(DBTest, IteratorOnEmptyDatabase) {
+  Open();
+  std::unique_ptr<Iterator> it = db_->NewIterator(ReadOptions());
+  EXPECT_FALSE(it->Valid());
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+  it->SeekToLast();
+  EXPECT_FALSE(it->Valid());
+  it->Seek("a");
+  EXPECT_FALSE(it->Valid());
+  it->Seek("");
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().ok()) << it->status();
+  // Deleted data is no data.
+  it.reset();
+  DB_ASSERT_OK(Put("a", "1"));
+  DB_ASSERT_OK(db_->Flush());
+  DB_ASSERT_OK(Delete("a"));
+  it = db_->NewIterator(ReadOptions());
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+  it->SeekToLast();
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().ok()) << it->status();
+}
+
 TEST_F(DBTest, FlushOfEmptyMemtableIsNoOp) {
   Open();
   DB_ASSERT_OK(db_->Flush());
