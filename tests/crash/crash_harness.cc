@@ -89,8 +89,8 @@ std::string OpString(const Op& op) {
   for (size_t i = 0; i < op.entries.size(); ++i) {
     const Entry& e = op.entries[i];
     absl::StrAppend(&s, i ? ", " : "", e.is_delete ? "Delete(" : "Put(",
-                    KeyName(e.key), e.is_delete ? "" : " @",
-                    e.is_delete ? 0 : e.version, ")");
+                    KeyName(e.key),
+                    e.is_delete ? "" : absl::StrCat(" @", e.version), ")");
   }
   if (op.batch) s += "}";
   if (op.sync) s += " sync";
@@ -432,12 +432,13 @@ absl::Status Reconcile(int cycle, const KeyStates& observed,
   for (size_t k = 0; k < model->size(); ++k) {
     const auto& want = (*model)[k];
     const auto& seen = observed[k];
-    if (seen == want && (!touched[k] || seen != with_in_flight[k])) {
-      not_applied += touched[k];
-      continue;
-    }
-    if (touched[k] && seen == with_in_flight[k]) {
-      applied++;
+    // A key the in-flight op leaves as it was (a delete of an absent key)
+    // says nothing about whether the op was applied.
+    const bool as_before = seen == want;
+    const bool as_after = touched[k] && seen == with_in_flight[k];
+    if (as_before || as_after) {
+      if (as_before && !as_after) not_applied += touched[k];
+      if (as_after && !as_before) applied++;
       continue;
     }
     std::string allowed = StateString(want);
@@ -451,10 +452,17 @@ absl::Status Reconcile(int cycle, const KeyStates& observed,
                      StateString(seen), ", expected ", allowed));
   }
   if (applied > 0 && not_applied > 0) {
+    std::string detail;
+    for (const Entry& e : ops[*in_flight].entries) {
+      absl::StrAppend(&detail, "\n  ", KeyName(e.key), ": before ",
+                      StateString((*model)[e.key]), ", after ",
+                      StateString(with_in_flight[e.key]), ", found ",
+                      StateString(observed[e.key]));
+    }
     return absl::DataLossError(
         absl::StrCat("cycle ", cycle, ": in-flight ", OpString(ops[*in_flight]),
                      " is partly applied (", applied, " keys applied, ",
-                     not_applied, " not)"));
+                     not_applied, " not)", detail));
   }
   if (in_flight && !ops[*in_flight].entries.empty()) {
     if (applied > 0) {

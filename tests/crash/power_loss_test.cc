@@ -10,12 +10,18 @@
 //    while an earlier one is missing is caught), never less than up to the
 //    last acknowledged synced write.
 // Each test runs many trials on one file system, so damage would carry over.
+//
+// Longer runs: KVS_POWER_LOSS_TRIALS (trials per test) and KVS_POWER_LOSS_SEED
+// (added to each test's seed), e.g.
+//   bazel test //tests/crash:power_loss_test \
+//     --test_env=KVS_POWER_LOSS_TRIALS=2000 --test_output=streamed
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,6 +52,12 @@ constexpr int kTrials = 80;
 constexpr int kMaxWritesPerTrial = 3000;
 #endif
 constexpr int kNumKeys = 1500;
+
+uint64_t EnvOr(const char* name, uint64_t fallback) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return fallback;
+  return std::strtoull(v, nullptr, 10);
+}
 constexpr char kDBName[] = "/db";
 
 using KeyStates = std::vector<std::optional<uint64_t>>;
@@ -385,9 +397,12 @@ class PowerLossTest : public ::testing::Test {
   }
 
   void RunTrials(SyncMode mode, uint64_t seed) {
+    seed += EnvOr("KVS_POWER_LOSS_SEED", 0);
+    const int trials =
+        static_cast<int>(EnvOr("KVS_POWER_LOSS_TRIALS", kTrials));
     rnd_ = Random(seed);
     Stats stats;
-    for (int t = 0; t < kTrials; ++t) {
+    for (int t = 0; t < trials; ++t) {
       RunTrial(mode, &stats);
       if (HasFatalFailure()) {
         ADD_FAILURE() << "seed " << seed << ", " << stats.ToString();
@@ -395,12 +410,12 @@ class PowerLossTest : public ::testing::Test {
       }
     }
     std::printf("%s\n", stats.ToString().c_str());
-    EXPECT_EQ(stats.trials, kTrials);
+    EXPECT_EQ(stats.trials, trials);
     EXPECT_GT(stats.writes_acknowledged, 0u);
     int armed_cuts = 0;
     for (int c : stats.cuts) armed_cuts += c;
     // Most armed cuts must land inside the trial, or the test tests little.
-    EXPECT_GT(armed_cuts, kTrials / 3) << stats.ToString();
+    EXPECT_GT(armed_cuts, trials / 3) << stats.ToString();
   }
 
   std::unique_ptr<FileSystem> base_;

@@ -140,6 +140,7 @@ class Stress {
       if (s.ok()) s = impl->CheckInvariants();
     }
     StressSummary summary = Summary(start);
+    db_->GetProperty("kvs.stats", &summary.db_stats);
     if (s.ok()) {
       db_.reset();
       db = DB::Open(DBOptions(), path);

@@ -48,6 +48,7 @@ struct StressSummary {
   uint64_t snapshot_checks = 0, snapshot_reads = 0;
   uint64_t flushes = 0, compactions = 0;
   std::string files_per_level;  // At the end, e.g. "0 2 7 0".
+  std::string db_stats;         // The "kvs.stats" property at the end.
 
   std::string ToString() const;
 };

@@ -83,5 +83,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf("%s\n", summary->ToString().c_str());
+  if (config.verbose) std::printf("%s\n", summary->db_stats.c_str());
   return 0;
 }

@@ -13,7 +13,7 @@ namespace kvs::stress_testing {
 namespace {
 
 #if defined(KVS_ASAN) || defined(KVS_TSAN)
-constexpr uint64_t kOpsPerWriter = 1500;
+constexpr uint64_t kOpsPerWriter = 3000;
 #else
 constexpr uint64_t kOpsPerWriter = 6000;
 #endif
