@@ -183,7 +183,9 @@ class DBIter final : public Iterator {
       }
       iter_->Prev();
     }
-    if (value_type == kTypeDeletion ||
+    // An error (not the start of the data) ended the loop: newer entries of
+    // the key may be among those never reached, so saved_* is not the answer.
+    if (value_type == kTypeDeletion || !iter_->status().ok() ||
         (lower_ && ucmp_->Compare(saved_key_, *lower_) < 0)) {
       valid_ = false;
       ClearSaved();
