@@ -603,12 +603,38 @@ absl::Status VersionSet::Recover() {
     return absl::DataLossError(absl::StrCat(
         "MANIFEST describes an impossible state: ", invariants.message()));
   }
+  // Records with valid checksums may still hold nonsense that would make the
+  // database misbehave silently: new writes numbered at or below the tables'
+  // (hidden behind older data), or numbers past the 56 bits a key can hold.
+  if (*last_sequence > kMaxSequenceNumber) {
+    delete v;
+    return absl::DataLossError(absl::StrCat(
+        "MANIFEST's last sequence ", *last_sequence, " is out of range"));
+  }
+  for (int level = 0; level < num_levels_; level++) {
+    for (const FileMetaData* f : v->files_[level]) {
+      if ((ExtractTrailer(f->smallest) >> 8) > *last_sequence ||
+          (ExtractTrailer(f->largest) >> 8) > *last_sequence) {
+        uint64_t number = f->number;
+        delete v;
+        return absl::DataLossError(
+            absl::StrCat("MANIFEST's last sequence ", *last_sequence,
+                         " is below the keys of table ", number));
+      }
+    }
+  }
   Finalize(v);
   AppendVersion(v);
   manifest_file_number_ = manifest_number;
   next_file_number_ = *next_file;
   MarkFileNumberUsed(manifest_number);
   MarkFileNumberUsed(*log_number);
+  // Never hand out a live table's number again, whatever the MANIFEST says.
+  for (int level = 0; level < num_levels_; level++) {
+    for (const FileMetaData* f : current_->files_[level]) {
+      MarkFileNumberUsed(f->number);
+    }
+  }
   log_number_ = *log_number;
   last_sequence_ = *last_sequence;
   return absl::OkStatus();
