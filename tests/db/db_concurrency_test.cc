@@ -365,5 +365,71 @@ TEST_F(DBTest, ConcurrentIteratorsOutliveFlushesAndCompactions) {
   EXPECT_EQ(failures.load(), 0);
 }
 
+TEST_F(DBTest, TightLevel0LimitsStallWritersWithoutDeadlock) {
+  Options options = DefaultOptions();
+  options.level0_file_num_compaction_trigger = 2;
+  options.level0_slowdown_writes_trigger = 3;
+  options.level0_stop_writes_trigger = 4;
+  Open(options);
+  const int kPerThread = 1500 / kScale;
+  const int kKeys = 300;  // Fewer than kPerThread: keys are overwritten.
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; t++) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; i++) {
+        std::string k = OwnKey(t, i % kKeys);
+        if (!db_->Put(WriteOptions(), k, MakeValue(k, t, i, 200)).ok()) {
+          failures++;
+        }
+        if (t == 0 && i % 300 == 299 && !db_->Flush().ok()) failures++;
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  ASSERT_EQ(failures.load(), 0);
+  EXPECT_LE(NumLevel0Files(), 4);
+  Model got = Contents();
+  EXPECT_EQ(got.size(), 4u * kKeys);
+  for (int t = 0; t < 4; t++) {
+    for (int k = 0; k < kKeys; k++) {
+      // The last i with i % kKeys == k.
+      int last = ((kPerThread - 1 - k) / kKeys) * kKeys + k;
+      std::string key = OwnKey(t, k);
+      EXPECT_EQ(got[key], MakeValue(key, t, last, 200));
+    }
+  }
+}
+
+TEST_F(DBTest, CloseWhileCompactingThenReopen) {
+  Options options = DefaultOptions();
+  options.level0_file_num_compaction_trigger = 2;
+  Model model;
+  for (int round = 0; round < 8 / kScale + 2; round++) {
+    SCOPED_TRACE(round);
+    Open(options);
+    ASSERT_TRUE(Contents() == model);
+    for (int i = 0; i < 1500; i++) {
+      std::string k = Key((i * 7 + round * 13) % 2000);
+      std::string v = Value(i, round, 150);
+      DB_ASSERT_OK(Put(k, v));
+      model[k] = v;
+    }
+    // Close at once: a compaction is probably running and must stop cleanly.
+    Close();
+  }
+  Open(NoCompactionOptions());
+  EXPECT_TRUE(Contents() == model);
+  // No table left behind by an interrupted compaction.
+  std::string sstables = Property("kvs.sstables");
+  for (const std::string& f : Files()) {
+    if (!f.ends_with(".sst")) continue;
+    std::string number = std::to_string(std::stoull(f.substr(0, f.size() - 4)));
+    EXPECT_NE(sstables.find(" " + number + ":"), std::string::npos)
+        << f << " is on disk but in no level:\n"
+        << sstables;
+  }
+}
+
 }  // namespace
 }  // namespace kvs::db_testing
