@@ -43,6 +43,12 @@ absl::StatusOr<Options> SanitizeOptions(const Options& options) {
     return OutOfRange("compression", static_cast<int>(o.compression),
                       "unknown compression type");
   }
+  if (o.compaction_priority != CompactionPriority::kMinOverlappingRatio &&
+      o.compaction_priority != CompactionPriority::kRoundRobin) {
+    return OutOfRange("compaction_priority",
+                      static_cast<int>(o.compaction_priority),
+                      "unknown compaction priority");
+  }
   if (!(o.bloom_bits_per_key >= 0 && o.bloom_bits_per_key <= 100)) {
     return OutOfRange("bloom_bits_per_key", o.bloom_bits_per_key,
                       "must be between 0 (no filter) and 100");
