@@ -252,6 +252,10 @@ TEST_F(DBTest, NonsensicalOptionsAreRejectedNamingTheField) {
        [](Options* o) { o->block_restart_interval = 0; }},
       {"compression",
        [](Options* o) { o->compression = static_cast<CompressionType>(7); }},
+      {"compaction_priority",
+       [](Options* o) {
+         o->compaction_priority = static_cast<CompactionPriority>(9);
+       }},
       {"bloom_bits_per_key", [](Options* o) { o->bloom_bits_per_key = -1; }},
       {"bloom_bits_per_key", [](Options* o) { o->bloom_bits_per_key = 1000; }},
       {"max_file_size", [](Options* o) { o->max_file_size = 100; }},
