@@ -112,6 +112,20 @@ class DB {
 // Unavailable if it is open.
 absl::Status DestroyDB(const std::string& path, const Options& options);
 
+// Rebuilds the MANIFEST (and CURRENT) of the database in path from the tables
+// and WALs present, for when they are lost or damaged; the database must not
+// be open. WALs are replayed into level-0 tables (skipping damaged records);
+// every table is read in full with checksums, and those that cannot be read
+// are moved to the path/lost/ directory; the new MANIFEST lists all the good
+// tables at level 0, and the old MANIFESTs and replayed WALs go to lost/ too.
+// When the tables' key ranges and update order overlap, the result is
+// compacted once before returning. Data in lost tables or damaged WAL records
+// is gone from the database; what repair did is written to the LOG. Errors:
+// NotFound if path does not exist; Unavailable if the database is open;
+// InvalidArgument for nonsensical options or tables written with another
+// comparator (nothing is changed then); I/O errors. Defined in lsm/repair.cc.
+absl::Status RepairDB(const std::string& path, const Options& options);
+
 }  // namespace kvs
 
 #endif  // KVS_LSM_DB_H_
