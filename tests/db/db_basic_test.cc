@@ -2,6 +2,7 @@
 // batches, options validation, opening rules, properties and size estimates.
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "lsm/comparator.h"
 #include "lsm/db.h"
+#include "lsm/file_system.h"
 #include "lsm/write_batch.h"
 #include "tests/db/db_test_util.h"
 
@@ -101,6 +103,37 @@ TEST_F(DBTest, LargeValues) {
   Model contents = Contents();
   ASSERT_EQ(contents.size(), 3u);
   EXPECT_TRUE(contents["big2"] == big2);
+}
+
+TEST_F(DBTest, HugeKeys) {
+  Open();
+  Random rnd(9);
+  // Keys far bigger than a block, sharing long prefixes (index separators and
+  // prefix compression both work hard), next to tiny ones.
+  std::string base = rnd.RandomBytes(100 << 10);
+  Model model;
+  for (int i = 0; i < 6; i++) {
+    std::string k = base + std::string(1, static_cast<char>('a' + i));
+    if (i == 5) k = rnd.RandomBytes(1 << 20);
+    std::string v = "v" + std::to_string(i);
+    DB_ASSERT_OK(Put(k, v));
+    model[k] = v;
+  }
+  DB_ASSERT_OK(Put("tiny", "t"));
+  model["tiny"] = "t";
+  for (const auto& [k, v] : model) EXPECT_EQ(Get(k), v);
+  DB_ASSERT_OK(db_->Flush());
+  Reopen();
+  for (const auto& [k, v] : model) EXPECT_EQ(Get(k), v);
+  EXPECT_EQ(Get(base), "NOT_FOUND");
+  EXPECT_TRUE(Contents() == model);
+  std::unique_ptr<Iterator> it = db_->NewIterator(ReadOptions());
+  it->Seek(base);
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->value(), "v0");
+  DB_ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  it.reset();
+  EXPECT_TRUE(Contents() == model);
 }
 
 TEST_F(DBTest, BinaryKeysWithZeroBytes) {
@@ -219,6 +252,41 @@ TEST_F(DBTest, IteratorOnEmptyDatabase) {
   it->SeekToLast();
   EXPECT_FALSE(it->Valid());
   EXPECT_TRUE(it->status().ok()) << it->status();
+}
+
+// Collects the info log's lines in memory.
+class CapturingLogger final : public Logger {
+ public:
+  void Log(std::string_view line) override {
+    std::lock_guard<std::mutex> l(mu_);
+    text_.append(line);
+    text_.push_back('\n');
+  }
+  std::string text() {
+    std::lock_guard<std::mutex> l(mu_);
+    return text_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::string text_;
+};
+
+TEST_F(DBTest, UserInfoLogReplacesTheLogFile) {
+  auto logger = std::make_shared<CapturingLogger>();
+  Options options = DefaultOptions();
+  options.info_log = logger;
+  Open(options);
+  DB_ASSERT_OK(Put("a", "1"));
+  DB_ASSERT_OK(db_->Flush());
+  Close();
+  Open(options);
+  EXPECT_EQ(Get("a"), "1");
+  Close();
+  EXPECT_FALSE(fs_->FileExists(std::string(kDBName) + "/LOG"));
+  std::string text = logger->text();
+  EXPECT_TRUE(absl::StrContains(text, "flush")) << text;
+  EXPECT_TRUE(absl::StrContains(text, "opened")) << text;
 }
 
 TEST_F(DBTest, FlushOfEmptyMemtableIsNoOp) {

@@ -343,6 +343,48 @@ TEST_F(DBTest, IteratorHidesDeletionsAndShowsNewestAcrossLayers) {
   EXPECT_TRUE(Contents() == want);
 }
 
+TEST_F(DBTest, ManyVersionsOfOneKey) {
+  Open();
+  DB_ASSERT_OK(Put("a", "first"));
+  DB_ASSERT_OK(Put("c", "last"));
+  const Snapshot* early = nullptr;
+  const int kVersions = 6000 / kScale;
+  for (int i = 0; i < kVersions; i++) {
+    DB_ASSERT_OK(Put("b", std::to_string(i)));
+    if (i == kVersions / 3) early = db_->GetSnapshot();
+    if (i % 1000 == 999) DB_ASSERT_OK(db_->Flush());
+  }
+  // Going backward must pass every version of "b" to find its newest.
+  std::unique_ptr<Iterator> it = db_->NewIterator(ReadOptions());
+  it->SeekToLast();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "c");
+  it->Prev();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "b");
+  EXPECT_EQ(it->value(), std::to_string(kVersions - 1));
+  it->Prev();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "a");
+  it->Next();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->value(), std::to_string(kVersions - 1));
+  it->Next();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "c");
+  it.reset();
+  EXPECT_EQ(Get("b", early), std::to_string(kVersions / 3));
+  EXPECT_TRUE(Contents(early) == (Model{{"a", "first"},
+                                        {"b", std::to_string(kVersions / 3)},
+                                        {"c", "last"}}));
+  DB_ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  EXPECT_EQ(Get("b", early), std::to_string(kVersions / 3));
+  db_->ReleaseSnapshot(early);
+  DB_ASSERT_OK(Delete("b"));
+  DB_ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  EXPECT_TRUE(Contents() == (Model{{"a", "first"}, {"c", "last"}}));
+}
+
 TEST_F(DBTest, IteratorIsAnImplicitSnapshot) {
   Open();
   Model model;
