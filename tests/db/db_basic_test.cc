@@ -467,7 +467,9 @@ TEST_F(DBTest, DestroyDBRemovesTheFiles) {
 TEST_F(DBTest, DestroyDBLeavesForeignFiles) {
   Open();
   DB_ASSERT_OK(Put("a", "1"));
+  Reopen();  // So there is a LOG.old as well.
   Close();
+  EXPECT_TRUE(fs_->FileExists(std::string(kDBName) + "/LOG.old"));
   std::string foreign = std::string(kDBName) + "/notes.txt";
   {
     auto f = fs_->NewWritableFile(foreign);

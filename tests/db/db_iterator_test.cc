@@ -266,6 +266,7 @@ TEST_F(DBTest, IteratorBoundsEdgeCases) {
   EXPECT_EQ(scan(Key(14), Key(17)), keys(14, 17));
   EXPECT_TRUE(scan(Key(12), Key(13)).empty());  // Only a deleted key.
   EXPECT_TRUE(scan(Key(15), Key(15)).empty());  // Empty range.
+  EXPECT_TRUE(scan(Key(17), Key(14)).empty());  // Lower above upper.
   EXPECT_TRUE(scan(Key(30), Key(40)).empty());  // After the data.
   EXPECT_TRUE(scan("a", "b").empty());          // Before the data.
   EXPECT_TRUE(scan(std::nullopt, Key(10)).empty());
