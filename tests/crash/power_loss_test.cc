@@ -48,7 +48,7 @@ namespace {
 constexpr int kTrials = 25;
 constexpr int kMaxWritesPerTrial = 1200;
 #else
-constexpr int kTrials = 80;
+constexpr int kTrials = 60;
 constexpr int kMaxWritesPerTrial = 3000;
 #endif
 constexpr int kNumKeys = 1500;
@@ -184,7 +184,10 @@ class PowerLossTest : public ::testing::Test {
       e.key = static_cast<uint32_t>(rnd_.Uniform(kNumKeys));
       e.version = next_version_++;
       e.is_delete = op.batch ? rnd_.OneIn(4) : (r >= 70);
-      e.padding = static_cast<uint32_t>(rnd_.Skewed(9));
+      // Now and then a value large enough for its WAL record to span blocks.
+      e.padding = rnd_.OneIn(100)
+                      ? static_cast<uint32_t>(2000 + rnd_.Uniform(40000))
+                      : static_cast<uint32_t>(rnd_.Skewed(9));
       op.entries.push_back(e);
     }
     return op;
@@ -332,8 +335,13 @@ class PowerLossTest : public ::testing::Test {
     absl::Status s = fault_->DropUnsyncedData();
     ASSERT_TRUE(s.ok()) << s;
 
-    absl::StatusOr<std::unique_ptr<DB>> db = DB::Open(DBOptions(), kDBName);
+    // A power loss leaves torn tails and missing unsynced files, which are
+    // not damage: even the strict recovery must accept them.
+    Options options = DBOptions();
+    options.paranoid_checks = rnd_.OneIn(2);
+    absl::StatusOr<std::unique_ptr<DB>> db = DB::Open(options, kDBName);
     ASSERT_TRUE(db.ok()) << "reopen after power loss (" << where
+                         << (options.paranoid_checks ? ", paranoid" : "")
                          << "): " << db.status();
     KeyStates recovered;
     ReadState(db->get(), &recovered);
