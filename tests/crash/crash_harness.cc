@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -101,13 +102,18 @@ std::string StateString(const std::optional<uint64_t>& v) {
   return v ? absl::StrCat("version ", *v) : "absent";
 }
 
-std::vector<Op> GenerateOps(const CrashTestConfig& config, Random* rnd,
-                            uint64_t* next_version) {
-  std::vector<Op> ops(kOpsPerCycle);
-  for (Op& op : ops) {
+// Each writer thread of the child gets its own list, on its own keys (k with
+// k % writer_threads == thread), so that every thread has at most one
+// operation in flight and the threads' in-flight operations never overlap.
+using ThreadOps = std::vector<std::vector<Op>>;
+
+Op GenerateOp(const CrashTestConfig& config, int thread, Random* rnd,
+              uint64_t* next_version) {
+  Op op;
+  {
     if (rnd->OneIn(4000)) {
       op.kind = OpKind::kFlush;
-      continue;
+      return op;
     }
     if (rnd->OneIn(4000)) {
       op.kind = OpKind::kCompactRange;
@@ -115,7 +121,7 @@ std::vector<Op> GenerateOps(const CrashTestConfig& config, Random* rnd,
       op.range_end =
           op.range_begin +
           static_cast<uint32_t>(rnd->Uniform(config.num_keys - op.range_begin));
-      continue;
+      return op;
     }
     op.sync = rnd->OneIn(config.sync_one_in);
     const uint64_t r = rnd->Uniform(100);
@@ -126,7 +132,11 @@ std::vector<Op> GenerateOps(const CrashTestConfig& config, Random* rnd,
     }
     for (int i = 0; i < n; ++i) {
       Entry e;
-      e.key = static_cast<uint32_t>(rnd->Uniform(config.num_keys));
+      const int threads = config.writer_threads;
+      e.key = static_cast<uint32_t>(
+          thread +
+          threads *
+              rnd->Uniform((config.num_keys - thread + threads - 1) / threads));
       e.version = (*next_version)++;
       // Deletes are rarer than puts, so the database keeps filling up.
       e.is_delete = op.batch ? rnd->OneIn(4) : (r >= 60);
@@ -136,6 +146,17 @@ std::vector<Op> GenerateOps(const CrashTestConfig& config, Random* rnd,
                       ? static_cast<uint32_t>(1000 + rnd->Uniform(40000))
                       : static_cast<uint32_t>(rnd->Uniform(200));
       op.entries.push_back(e);
+    }
+  }
+  return op;
+}
+
+ThreadOps GenerateOps(const CrashTestConfig& config, Random* rnd,
+                      uint64_t* next_version) {
+  ThreadOps ops(config.writer_threads);
+  for (int t = 0; t < config.writer_threads; ++t) {
+    for (size_t i = 0; i < kOpsPerCycle / config.writer_threads; ++i) {
+      ops[t].push_back(GenerateOp(config, t, rnd, next_version));
     }
   }
   return ops;
@@ -150,12 +171,15 @@ void Apply(const Op& op, KeyStates* states) {
 
 // --- The child ---
 
-constexpr size_t kReportSize = 9;  // Type byte and a fixed64 op index.
+// Type byte, thread byte and a fixed64 op index. Smaller than PIPE_BUF, so the
+// writes of different threads never interleave.
+constexpr size_t kReportSize = 10;
 
-void SendReport(int fd, char type, uint64_t index) {
+void SendReport(int fd, char type, int thread, uint64_t index) {
   char buf[kReportSize];
   buf[0] = type;
-  EncodeFixed64(buf + 1, index);
+  buf[1] = static_cast<char>(thread);
+  EncodeFixed64(buf + 2, index);
   size_t done = 0;
   while (done < kReportSize) {
     ssize_t n = write(fd, buf + done, kReportSize - done);
@@ -199,8 +223,21 @@ absl::Status ApplyToDB(DB* db, const Op& op) {
 
 // Never returns. _exit, not exit: the child must not run the parent's atexit
 // handlers or flush stdio buffers it inherited.
-[[noreturn]] void RunChild(const CrashTestConfig& config,
-                           const std::vector<Op>& ops, int fd) {
+void RunWriter(DB* db, const std::vector<Op>& ops, int thread, int fd) {
+  for (uint64_t i = 0; i < ops.size(); ++i) {
+    SendReport(fd, 'A', thread, i);
+    absl::Status s = ApplyToDB(db, ops[i]);
+    if (!s.ok()) {
+      std::fprintf(stderr, "crash test child: %s failed: %s\n",
+                   OpString(ops[i]).c_str(), s.ToString().c_str());
+      _exit(3);
+    }
+    SendReport(fd, 'K', thread, i);
+  }
+}
+
+[[noreturn]] void RunChild(const CrashTestConfig& config, const ThreadOps& ops,
+                           int fd) {
   std::unique_ptr<FileSystem> fs = NewPosixFileSystem();
   absl::StatusOr<std::unique_ptr<DB>> db =
       DB::Open(CrashOptions(fs.get()), config.dir);
@@ -209,17 +246,15 @@ absl::Status ApplyToDB(DB* db, const Op& op) {
                  db.status().ToString().c_str());
     _exit(3);
   }
-  SendReport(fd, 'R', 0);
-  for (uint64_t i = 0; i < ops.size(); ++i) {
-    SendReport(fd, 'A', i);
-    absl::Status s = ApplyToDB(db->get(), ops[i]);
-    if (!s.ok()) {
-      std::fprintf(stderr, "crash test child: %s failed: %s\n",
-                   OpString(ops[i]).c_str(), s.ToString().c_str());
-      _exit(3);
-    }
-    SendReport(fd, 'K', i);
+  SendReport(fd, 'R', 0, 0);
+  // Several writers exercise group commit: a kill may land while one
+  // thread's WAL record carries other threads' batches too.
+  std::vector<std::thread> threads;
+  for (int t = 1; t < config.writer_threads; ++t) {
+    threads.emplace_back(RunWriter, db->get(), std::cref(ops[t]), t, fd);
   }
+  RunWriter(db->get(), ops[0], 0, fd);
+  for (std::thread& t : threads) t.join();
   db->reset();
   fs.reset();
   _exit(0);
@@ -230,7 +265,8 @@ absl::Status ApplyToDB(DB* db, const Op& op) {
 struct CycleResult {
   bool killed = false;
   bool ready = false;
-  std::optional<uint64_t> in_flight;  // Attempted, not acknowledged.
+  // Per writer thread: the op attempted and not acknowledged, if any.
+  std::vector<std::optional<uint64_t>> in_flight;
 };
 
 absl::Status Errno(std::string_view what) {
@@ -241,8 +277,8 @@ absl::Status Errno(std::string_view what) {
 // Forks the child, follows its reports (updating model with every
 // acknowledged op) and kills it at a random moment.
 absl::StatusOr<CycleResult> RunChildCycle(const CrashTestConfig& config,
-                                          const std::vector<Op>& ops,
-                                          Random* rnd, KeyStates* model,
+                                          const ThreadOps& ops, Random* rnd,
+                                          KeyStates* model,
                                           CrashTestSummary* summary) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return Errno("pipe");
@@ -262,11 +298,12 @@ absl::StatusOr<CycleResult> RunChildCycle(const CrashTestConfig& config,
   const int rfd = fds[0];
 
   CycleResult result;
+  result.in_flight.resize(config.writer_threads);
+  std::vector<uint64_t> next_expected(config.writer_threads, 0);
   std::optional<Clock::time_point> deadline;
   if (kill_early) deadline = Clock::now() + early_delay;
   const Clock::time_point give_up = Clock::now() + std::chrono::seconds(120);
   std::string pending;  // Bytes of a partly read report.
-  uint64_t next_expected = 0;
   bool eof = false;
   absl::Status error;
   while (!eof) {
@@ -298,23 +335,27 @@ absl::StatusOr<CycleResult> RunChildCycle(const CrashTestConfig& config,
       size_t pos = 0;
       for (; pos + kReportSize <= pending.size(); pos += kReportSize) {
         const char type = pending[pos];
-        const uint64_t index = DecodeFixed64(pending.data() + pos + 1);
+        const int t = static_cast<unsigned char>(pending[pos + 1]);
+        const uint64_t index = DecodeFixed64(pending.data() + pos + 2);
+        const bool known_thread = t < config.writer_threads;
         if (type == 'R') {
           result.ready = true;
           if (!deadline) deadline = Clock::now() + ready_delay;
-        } else if (type == 'A' && index == next_expected && !result.in_flight) {
-          result.in_flight = index;
+        } else if (type == 'A' && known_thread && index == next_expected[t] &&
+                   !result.in_flight[t]) {
+          result.in_flight[t] = index;
           summary->ops_attempted++;
-        } else if (type == 'K' && result.in_flight == index) {
-          result.in_flight.reset();
-          next_expected = index + 1;
-          Apply(ops[index], model);
+        } else if (type == 'K' && known_thread &&
+                   result.in_flight[t] == index) {
+          result.in_flight[t].reset();
+          next_expected[t] = index + 1;
+          Apply(ops[t][index], model);
           summary->ops_acknowledged++;
-          if (ops[index].sync) summary->sync_ops_acknowledged++;
+          if (ops[t][index].sync) summary->sync_ops_acknowledged++;
         } else {
-          error = absl::InternalError(absl::StrCat("unexpected report '",
-                                                   std::string(1, type), "' ",
-                                                   index, " from the child"));
+          error = absl::InternalError(
+              absl::StrCat("unexpected report '", std::string(1, type), "' ", t,
+                           "/", index, " from the child"));
         }
       }
       pending.erase(0, pos);
@@ -418,56 +459,65 @@ absl::StatusOr<KeyStates> ReadState(DB* db, const CrashTestConfig& config,
   return observed;
 }
 
-// Checks observed against the model, allowing the in-flight op to be wholly
-// applied or wholly absent; updates the model to what was observed.
+// Checks observed against the model, allowing each thread's in-flight op to
+// be wholly applied or wholly absent (their keys are disjoint); updates the
+// model to what was observed.
 absl::Status Reconcile(int cycle, const KeyStates& observed,
-                       const std::vector<Op>& ops,
-                       std::optional<uint64_t> in_flight, KeyStates* model,
-                       CrashTestSummary* summary) {
+                       const ThreadOps& ops,
+                       const std::vector<std::optional<uint64_t>>& in_flight,
+                       KeyStates* model, CrashTestSummary* summary) {
   KeyStates with_in_flight = *model;
-  std::vector<bool> touched(model->size(), false);
-  if (in_flight) {
-    Apply(ops[*in_flight], &with_in_flight);
-    for (const Entry& e : ops[*in_flight].entries) touched[e.key] = true;
+  // For each key, the writer thread whose in-flight op touches it, or -1.
+  std::vector<int> owner(model->size(), -1);
+  std::vector<const Op*> pending(in_flight.size(), nullptr);
+  for (size_t t = 0; t < in_flight.size(); ++t) {
+    if (!in_flight[t]) continue;
+    pending[t] = &ops[t][*in_flight[t]];
+    Apply(*pending[t], &with_in_flight);
+    for (const Entry& e : pending[t]->entries)
+      owner[e.key] = static_cast<int>(t);
   }
-  int applied = 0, not_applied = 0;
+  std::vector<int> applied(in_flight.size(), 0),
+      not_applied(in_flight.size(), 0);
   for (size_t k = 0; k < model->size(); ++k) {
     const auto& want = (*model)[k];
     const auto& seen = observed[k];
+    const int t = owner[k];
     // A key the in-flight op leaves as it was (a delete of an absent key)
     // says nothing about whether the op was applied.
     const bool as_before = seen == want;
-    const bool as_after = touched[k] && seen == with_in_flight[k];
+    const bool as_after = t >= 0 && seen == with_in_flight[k];
     if (as_before || as_after) {
-      if (as_before && !as_after) not_applied += touched[k];
-      if (as_after && !as_before) applied++;
+      if (as_before && !as_after && t >= 0) not_applied[t]++;
+      if (as_after && !as_before) applied[t]++;
       continue;
     }
     std::string allowed = StateString(want);
-    if (touched[k]) {
+    if (t >= 0) {
       absl::StrAppend(&allowed, " or, with the in-flight ",
-                      OpString(ops[*in_flight]), ", ",
+                      OpString(*pending[t]), ", ",
                       StateString(with_in_flight[k]));
     }
     return absl::DataLossError(
         absl::StrCat("cycle ", cycle, ": key ", KeyName(k), " is ",
                      StateString(seen), ", expected ", allowed));
   }
-  if (applied > 0 && not_applied > 0) {
-    std::string detail;
-    for (const Entry& e : ops[*in_flight].entries) {
-      absl::StrAppend(&detail, "\n  ", KeyName(e.key), ": before ",
-                      StateString((*model)[e.key]), ", after ",
-                      StateString(with_in_flight[e.key]), ", found ",
-                      StateString(observed[e.key]));
+  for (size_t t = 0; t < in_flight.size(); ++t) {
+    if (pending[t] == nullptr || pending[t]->entries.empty()) continue;
+    if (applied[t] > 0 && not_applied[t] > 0) {
+      std::string detail;
+      for (const Entry& e : pending[t]->entries) {
+        absl::StrAppend(&detail, "\n  ", KeyName(e.key), ": before ",
+                        StateString((*model)[e.key]), ", after ",
+                        StateString(with_in_flight[e.key]), ", found ",
+                        StateString(observed[e.key]));
+      }
+      return absl::DataLossError(
+          absl::StrCat("cycle ", cycle, ": in-flight ", OpString(*pending[t]),
+                       " is partly applied (", applied[t], " keys applied, ",
+                       not_applied[t], " not)", detail));
     }
-    return absl::DataLossError(
-        absl::StrCat("cycle ", cycle, ": in-flight ", OpString(ops[*in_flight]),
-                     " is partly applied (", applied, " keys applied, ",
-                     not_applied, " not)", detail));
-  }
-  if (in_flight && !ops[*in_flight].entries.empty()) {
-    if (applied > 0) {
+    if (applied[t] > 0) {
       summary->in_flight_applied++;
     } else {
       summary->in_flight_not_applied++;
@@ -478,9 +528,9 @@ absl::Status Reconcile(int cycle, const KeyStates& observed,
 }
 
 absl::Status VerifyCycle(int cycle, const CrashTestConfig& config,
-                         const std::vector<Op>& ops,
-                         std::optional<uint64_t> in_flight, KeyStates* model,
-                         CrashTestSummary* summary) {
+                         const ThreadOps& ops,
+                         const std::vector<std::optional<uint64_t>>& in_flight,
+                         KeyStates* model, CrashTestSummary* summary) {
   // A private file system, destroyed (and its threads joined) before the next
   // fork: a child must not inherit a scheduler whose threads it lacks.
   std::unique_ptr<FileSystem> fs = NewPosixFileSystem();
@@ -534,9 +584,10 @@ std::string CrashTestSummary::ToString() const {
 }
 
 absl::StatusOr<CrashTestSummary> RunCrashTest(const CrashTestConfig& config) {
-  if (config.num_keys < 2 || config.cycles < 0 || config.sync_one_in < 1 ||
-      config.max_kill_delay_ms < 0 || config.kill_early_ms < 0 ||
-      config.kill_early_one_in < 1) {
+  if (config.writer_threads < 1 || config.writer_threads > 64 ||
+      config.num_keys < 2 * config.writer_threads || config.cycles < 0 ||
+      config.sync_one_in < 1 || config.max_kill_delay_ms < 0 ||
+      config.kill_early_ms < 0 || config.kill_early_one_in < 1) {
     return absl::InvalidArgumentError("bad crash test configuration");
   }
   if (config.destroy_first) {
@@ -549,7 +600,7 @@ absl::StatusOr<CrashTestSummary> RunCrashTest(const CrashTestConfig& config) {
   KeyStates model(config.num_keys);
   uint64_t next_version = 1;
   for (int cycle = 0; cycle < config.cycles; ++cycle) {
-    const std::vector<Op> ops = GenerateOps(config, &rnd, &next_version);
+    const ThreadOps ops = GenerateOps(config, &rnd, &next_version);
     absl::StatusOr<CycleResult> result =
         RunChildCycle(config, ops, &rnd, &model, &summary);
     if (!result.ok()) {

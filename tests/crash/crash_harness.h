@@ -1,17 +1,17 @@
 #ifndef KVS_TESTS_CRASH_CRASH_HARNESS_H_
 #define KVS_TESTS_CRASH_CRASH_HARNESS_H_
 
-// The process-crash test: a parent process forks a writer child that applies
-// puts, deletes and batches (some synced, most not) to a database on the real
-// POSIX file system and reports each operation to the parent over a pipe, once
-// before the call ("attempting") and once after it returned OK
+// The process-crash test: a parent process forks a writer child whose threads
+// apply puts, deletes and batches (some synced, most not) to a database on the
+// real POSIX file system and report each operation to the parent over a pipe,
+// once before the call ("attempting") and once after it returned OK
 // ("acknowledged"). The parent SIGKILLs the child at a random moment, reopens
 // the database itself and checks it against its model:
 //  - every acknowledged operation is visible, synced or not (a killed process
 //    leaves its writes in the page cache), unless a later acknowledged or the
 //    in-flight operation on the same key replaced it;
-//  - the in-flight operation (attempted, never acknowledged) is either wholly
-//    applied or wholly absent, a batch included;
+//  - each thread's in-flight operation (attempted, never acknowledged) is
+//    either wholly applied or wholly absent, a batch included;
 //  - every value passes its checksum and names its key, and no version newer
 //    than the last one attempted for a key appears;
 //  - forward and backward iteration agree with the point reads.
@@ -42,6 +42,9 @@ struct CrashTestConfig {
   int kill_early_ms = 30;
   // One operation in sync_one_in asks for a synced write.
   int sync_one_in = 16;
+  // Writer threads in the child, each on its own keys: more than one makes
+  // the kill land in group commits.
+  int writer_threads = 2;
   // Progress lines on stderr.
   bool verbose = false;
 };

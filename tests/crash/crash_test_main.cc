@@ -1,9 +1,9 @@
 // The process-crash test as a program, for long runs:
 //   bazel run //tests:crash_test -- --cycles=500 --dir=/tmp/kvs_crash
 // Flags: --cycles=N --dir=PATH --seed=N --keys=N --max_kill_delay_ms=N
-// --sync_one_in=N --keep (do not destroy the database first) --verbose.
-// Prints a summary line and exits 0, or prints the first inconsistency and
-// exits 1.
+// --sync_one_in=N --writer_threads=N --keep (do not destroy the database first)
+// --verbose. Prints a summary line and exits 0, or prints the first
+// inconsistency and exits 1.
 
 #include <unistd.h>
 
@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
       config.num_keys = static_cast<int>(v);
     } else if (IntFlag(arg, "--max_kill_delay_ms=", &v)) {
       config.max_kill_delay_ms = static_cast<int>(v);
+    } else if (IntFlag(arg, "--writer_threads=", &v)) {
+      config.writer_threads = static_cast<int>(v);
     } else if (IntFlag(arg, "--sync_one_in=", &v)) {
       config.sync_one_in = static_cast<int>(v);
     } else if (arg.substr(0, 6) == "--dir=") {
