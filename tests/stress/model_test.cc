@@ -1,10 +1,10 @@
 // Model-based randomized test: seeded sequences of puts, deletes, batches,
 // point reads, bounded scans in both directions, iterators held across writes,
 // snapshots (held, read through, released), reopens with varied options,
-// flushes and manual compactions of random ranges, run against the database
-// on the in-memory file system and against a std::map (with a copy per
-// snapshot and per held iterator). Any divergence fails with the seed and the
-// operations that led to it.
+// simulated process crashes, flushes and manual compactions of random ranges,
+// run against the database on the in-memory file system and against a std::map
+// (with a copy per snapshot and per held iterator). Any divergence fails with
+// the seed and the operations that led to it.
 //
 // Longer runs: KVS_MODEL_OPS (operations per seed), KVS_MODEL_SEEDS (how many
 // seeds), KVS_MODEL_SEED (the first seed), e.g.
@@ -30,6 +30,7 @@
 #include "lsm/iterator.h"
 #include "lsm/options.h"
 #include "lsm/write_batch.h"
+#include "util/fault_injection_file_system.h"
 #include "util/mem_file_system.h"
 #include "util/random.h"
 
@@ -131,7 +132,8 @@ class ModelRunner {
   // Runs every operation; the first divergence as an error naming the seed
   // and the recent operations.
   absl::Status Run() {
-    fs_ = NewMemFileSystem();
+    base_fs_ = NewMemFileSystem();
+    fs_ = std::make_unique<FaultInjectionFileSystem>(base_fs_.get());
     absl::Status s = OpenDB();
     for (op_index_ = 0; s.ok() && op_index_ < num_ops_; ++op_index_) {
       s = Step();
@@ -312,7 +314,8 @@ class ModelRunner {
     if (r < 875) return DoReleaseSnapshot();
     if (r < 890) return DoFlush();
     if (r < 905) return DoCompactRange();
-    if (r < 910) return DoReopen();
+    if (r < 908) return DoReopen();
+    if (r < 910) return DoCrashReopen();
     if (r < 915) return DoCheckInvariants();
     if (r < 920) {
       Note("full_check");
@@ -546,6 +549,20 @@ class ModelRunner {
     return CheckAll("after reopen");
   }
 
+  // The process dies: nothing more reaches the files (no final flush, no
+  // MANIFEST update), but everything already written stays, as with a killed
+  // process whose writes sit in the page cache. Nothing acknowledged may be
+  // missing afterwards, synced or not.
+  absl::Status DoCrashReopen() {
+    Note("crash_reopen");
+    fs_->SetFilesystemActive(false);
+    CloseDB();
+    fs_->SetFilesystemActive(true);
+    absl::Status s = OpenDB();
+    if (!s.ok()) return s;
+    return CheckAll("after crash and reopen");
+  }
+
   absl::Status DoCheckInvariants() {
     Note("check_invariants");
     auto* impl = static_cast<DBImpl*>(db_.get());
@@ -595,7 +612,8 @@ class ModelRunner {
   const uint64_t num_ops_;
   Random rnd_;
   const std::vector<std::string> keys_;
-  std::unique_ptr<FileSystem> fs_;
+  std::unique_ptr<FileSystem> base_fs_;
+  std::unique_ptr<FaultInjectionFileSystem> fs_;
   std::unique_ptr<DB> db_;
   Model model_;
   std::vector<HeldSnapshot> snapshots_;

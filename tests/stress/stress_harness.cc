@@ -425,10 +425,21 @@ class Stress {
       PickRange(&rnd, &lower, &upper);
       const std::vector<uint64_t> lo = Load(acked_);
       const Snapshot* snapshot = db_->GetSnapshot();
+      // An iterator kept over the same wait: the tables it reads must stay
+      // alive through the compactions that replace them.
+      const std::string lk = KeyName(lower), uk = KeyName(upper);
+      std::string_view lv = lk, uv = uk;
+      ReadOptions held_options;
+      held_options.iterate_lower_bound = &lv;
+      held_options.iterate_upper_bound = &uv;
+      std::unique_ptr<Iterator> held = db_->NewIterator(held_options);
       const std::vector<uint64_t> hi = Load(started_);
       std::map<uint64_t, uint64_t> scan1, scan2;
       auto first = ReadThrough(snapshot, keys, lower, upper, &scan1);
       absl::Status s = first.status();
+      absl::StatusOr<std::map<uint64_t, uint64_t>> held1 =
+          Scan(held.get(), lower, upper, true, lo, &hi);
+      if (s.ok()) s = held1.status();
       if (s.ok()) {
         for (const auto& [k, version] : *first) {
           s = CheckRead(k, lo[k], hi[k], version, "snapshot Get");
@@ -462,6 +473,8 @@ class Stress {
           std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
         auto second = ReadThrough(snapshot, keys, lower, upper, &scan2);
+        absl::StatusOr<std::map<uint64_t, uint64_t>> held2 =
+            Scan(held.get(), lower, upper, rnd.OneIn(2), lo, &hi);
         if (!second.ok()) {
           s = second.status();
         } else if (*second != *first || scan2 != scan1) {
@@ -469,8 +482,16 @@ class Stress {
               "a snapshot answers differently the second time (range [",
               KeyName(lower), ", ", KeyName(upper), "), ", scan1.size(),
               " then ", scan2.size(), " keys in the scan)"));
+        } else if (!held2.ok()) {
+          s = held2.status();
+        } else if (*held2 != *held1) {
+          s = absl::DataLossError(absl::StrCat(
+              "an iterator held over writes and compactions sees ",
+              held1->size(), " then ", held2->size(),
+              " keys (or other versions) in [", lk, ", ", uk, ")"));
         }
       }
+      held.reset();
       db_->ReleaseSnapshot(snapshot);
       if (!s.ok()) return Fail(s);
       counters_.snapshot_checks++;
@@ -483,7 +504,23 @@ class Stress {
       std::this_thread::sleep_for(
           std::chrono::milliseconds(10 + rnd.Uniform(60)));
       absl::Status s;
-      if (rnd.OneIn(3)) {
+      const uint64_t r = rnd.Uniform(6);
+      if (r == 0) {
+        // Introspection runs concurrently with everything else too.
+        std::string value;
+        for (const char* property :
+             {"kvs.stats", "kvs.sstables", "kvs.approximate-memory-usage",
+              "kvs.num-files-at-level0"}) {
+          if (!db_->GetProperty(property, &value)) {
+            s = absl::InternalError(absl::StrCat("no property ", property));
+          }
+        }
+        const std::string a = KeyName(rnd.Uniform(config_.num_keys));
+        const std::string b = KeyName(rnd.Uniform(config_.num_keys));
+        std::vector<uint64_t> sizes = db_->GetApproximateSizes(
+            {Range{a, b}, Range{KeyName(0), KeyName(config_.num_keys)}});
+        if (sizes.size() != 2) s = absl::InternalError("GetApproximateSizes");
+      } else if (r <= 2) {
         s = db_->Flush();
         counters_.flushes++;
       } else {
