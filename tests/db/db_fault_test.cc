@@ -482,7 +482,9 @@ TEST_F(DBFaultTest, ErrorsDuringOpenLeaveTheDatabaseOpenable) {
   DB_ASSERT_OK(Workload(&log, &rnd, 300, 1, &acked, &durable));
   Close();
   int failed_opens = 0;
-  for (uint64_t skip = 0;; skip++) {
+  // Every operation in turn (every third under the slow sanitizers).
+  int round = 0;
+  for (uint64_t skip = 0;; skip += kScale > 1 ? 3 : 1, round++) {
     SCOPED_TRACE(absl::StrCat("failing mutating operation #", skip));
     ASSERT_LT(skip, 1000u) << "open never ran out of operations";
     FaultRule rule;
@@ -500,7 +502,8 @@ TEST_F(DBFaultTest, ErrorsDuringOpenLeaveTheDatabaseOpenable) {
     }
     // With the error gone, the database opens and has every write, whether or
     // not the machine also lost power.
-    RecoverAndCheck(&log, /*power_loss=*/skip % 2 == 1, log.size(), log.size());
+    RecoverAndCheck(&log, /*power_loss=*/round % 2 == 1, log.size(),
+                    log.size());
     if (HasFatalFailure()) return;
     // Leave WALs to replay for the next round.
     DB_ASSERT_OK(Workload(&log, &rnd, 20, 1, &acked, &durable));
@@ -514,7 +517,7 @@ TEST_F(DBFaultTest, PowerLossDuringCompactionKeepsEverythingFlushed) {
   // The machine dies at some file operation of a manual compaction (writing
   // its tables, the MANIFEST edit, deleting its inputs): everything flushed
   // before must survive, whichever side of the edit the loss fell on.
-  for (uint64_t skip = 0; skip < 60; skip += 3 + skip / 4) {
+  for (uint64_t skip = 0; skip < 60; skip += 3 * kScale + skip / 4) {
     SCOPED_TRACE(absl::StrCat("dies at mutating operation #", skip));
     Close();
     fs_->ClearErrors();

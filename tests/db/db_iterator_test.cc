@@ -200,7 +200,7 @@ void RandomUpdates(DB* db, Model* model, Random* rnd, int n, int key_space,
 
 TEST_F(DBTest, IteratorMatchesModelWithRandomMovesAndBounds) {
   const int kKeySpace = 300;
-  for (uint64_t seed = 1; seed <= 4 / kScale + 2; seed++) {
+  for (uint64_t seed = 1; seed <= 4 / kScale + 1; seed++) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     Close();
     DB_ASSERT_OK(DestroyDB(kDBName, DefaultOptions()));
@@ -213,7 +213,7 @@ TEST_F(DBTest, IteratorMatchesModelWithRandomMovesAndBounds) {
     ASSERT_GT(compact ? NumTableFiles() : NumLevel0Files(), 1)
         << Property("kvs.stats");
     ASSERT_TRUE(Contents() == model);
-    for (int walk = 0; walk < 12; walk++) {
+    for (int walk = 0; walk < 8; walk++) {
       std::optional<std::string> lower = RandomBound(&rnd, kKeySpace);
       std::optional<std::string> upper = RandomBound(&rnd, kKeySpace);
       if (lower && upper && *lower > *upper) std::swap(lower, upper);
