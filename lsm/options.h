@@ -39,8 +39,10 @@ struct Options {
   // --- Opening ---
   bool create_if_missing = false;  // Create the database if it does not exist.
   bool error_if_exists = false;    // Fail the open if the database exists.
-  // Treat any damage found (a torn or corrupt WAL record, a bad block) as an
-  // error (DataLoss) instead of dropping the damaged part and going on.
+  // Treat any damage found (a corrupt WAL record, a bad block) as an error
+  // (DataLoss) instead of dropping the damaged part and going on. A WAL record
+  // cut short at the very end of the log is not damage but the trace of a
+  // crash during an unacknowledged write: it is a clean end either way.
   bool paranoid_checks = false;
 
   // --- Environment ---
