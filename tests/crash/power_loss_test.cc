@@ -8,7 +8,7 @@
 //  - without: the state after some prefix of the writes in the order they
 //    were issued (writes carry a global counter, so a later write visible
 //    while an earlier one is missing is caught), never less than up to the
-//    last acknowledged synced write.
+//    last acknowledged synced write or successful Flush().
 // Each test runs many trials on one file system, so damage would carry over.
 //
 // Longer runs: KVS_POWER_LOSS_TRIALS (trials per test) and KVS_POWER_LOSS_SEED
@@ -279,7 +279,8 @@ class PowerLossTest : public ::testing::Test {
 
     std::vector<Op> history;  // Every write tried, in order.
     size_t acked = 0;
-    size_t synced_prefix = 0;  // Writes up to the last acknowledged sync.
+    // Writes up to the last acknowledged sync or successful Flush.
+    size_t synced_prefix = 0;
     bool open_failed = false;
     {
       absl::StatusOr<std::unique_ptr<DB>> db = DB::Open(DBOptions(), kDBName);
@@ -296,6 +297,9 @@ class PowerLossTest : public ::testing::Test {
             absl::Status s;
             if (rnd_.OneIn(2)) {
               s = (*db)->Flush();
+              // Flush returns once the memtable is durable: every write
+              // before it survives, synced or not.
+              if (s.ok()) synced_prefix = acked;
             } else {
               std::string b = KeyName(rnd_.Uniform(kNumKeys));
               std::string e = KeyName(rnd_.Uniform(kNumKeys));
