@@ -110,43 +110,41 @@ using ThreadOps = std::vector<std::vector<Op>>;
 Op GenerateOp(const CrashTestConfig& config, int thread, Random* rnd,
               uint64_t* next_version) {
   Op op;
-  {
-    if (rnd->OneIn(4000)) {
-      op.kind = OpKind::kFlush;
-      return op;
-    }
-    if (rnd->OneIn(4000)) {
-      op.kind = OpKind::kCompactRange;
-      op.range_begin = static_cast<uint32_t>(rnd->Uniform(config.num_keys));
-      op.range_end =
-          op.range_begin +
-          static_cast<uint32_t>(rnd->Uniform(config.num_keys - op.range_begin));
-      return op;
-    }
-    op.sync = rnd->OneIn(config.sync_one_in);
-    const uint64_t r = rnd->Uniform(100);
-    int n = 1;
-    if (r >= 75) {
-      op.batch = true;
-      n = 1 + static_cast<int>(rnd->Uniform(10));
-    }
-    for (int i = 0; i < n; ++i) {
-      Entry e;
-      const int threads = config.writer_threads;
-      e.key = static_cast<uint32_t>(
-          thread +
-          threads *
-              rnd->Uniform((config.num_keys - thread + threads - 1) / threads));
-      e.version = (*next_version)++;
-      // Deletes are rarer than puts, so the database keeps filling up.
-      e.is_delete = op.batch ? rnd->OneIn(4) : (r >= 60);
-      // Some large values, so that WAL records span blocks and a kill can
-      // tear one in the middle.
-      e.padding = rnd->OneIn(50)
-                      ? static_cast<uint32_t>(1000 + rnd->Uniform(40000))
-                      : static_cast<uint32_t>(rnd->Uniform(200));
-      op.entries.push_back(e);
-    }
+  if (rnd->OneIn(4000)) {
+    op.kind = OpKind::kFlush;
+    return op;
+  }
+  if (rnd->OneIn(4000)) {
+    op.kind = OpKind::kCompactRange;
+    op.range_begin = static_cast<uint32_t>(rnd->Uniform(config.num_keys));
+    op.range_end =
+        op.range_begin +
+        static_cast<uint32_t>(rnd->Uniform(config.num_keys - op.range_begin));
+    return op;
+  }
+  op.sync = rnd->OneIn(config.sync_one_in);
+  const uint64_t r = rnd->Uniform(100);
+  int n = 1;
+  if (r >= 75) {
+    op.batch = true;
+    n = 1 + static_cast<int>(rnd->Uniform(10));
+  }
+  for (int i = 0; i < n; ++i) {
+    Entry e;
+    const int threads = config.writer_threads;
+    e.key = static_cast<uint32_t>(
+        thread +
+        threads *
+            rnd->Uniform((config.num_keys - thread + threads - 1) / threads));
+    e.version = (*next_version)++;
+    // Deletes are rarer than puts, so the database keeps filling up.
+    e.is_delete = op.batch ? rnd->OneIn(4) : (r >= 60);
+    // Some large values, so that WAL records span blocks and a kill can
+    // tear one in the middle.
+    e.padding = rnd->OneIn(50)
+                    ? static_cast<uint32_t>(1000 + rnd->Uniform(40000))
+                    : static_cast<uint32_t>(rnd->Uniform(200));
+    op.entries.push_back(e);
   }
   return op;
 }
