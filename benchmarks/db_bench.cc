@@ -81,6 +81,9 @@ ABSL_FLAG(int32_t, bloom_bits, 10, "Bloom filter bits per key; 0 for none");
 ABSL_FLAG(int32_t, block_size, 4096, "table block size in bytes");
 ABSL_FLAG(int32_t, max_open_files, 1000, "table files kept open");
 ABSL_FLAG(bool, compression, true, "Snappy-compress table blocks");
+ABSL_FLAG(std::string, kvs_compaction_priority, "min_overlap",
+          "kvs only: which file a compaction pushes down, min_overlap or "
+          "round_robin");
 ABSL_FLAG(std::string, db, "",
           "database directory; default /tmp/kvs_db_bench/<engine>");
 ABSL_FLAG(bool, use_existing_db, false,
@@ -167,6 +170,8 @@ class Benchmark {
     options_.bloom_bits = absl::GetFlag(FLAGS_bloom_bits);
     options_.compression = absl::GetFlag(FLAGS_compression);
     options_.max_open_files = absl::GetFlag(FLAGS_max_open_files);
+    options_.kvs_round_robin =
+        absl::GetFlag(FLAGS_kvs_compaction_priority) == "round_robin";
     std::string result_file = absl::GetFlag(FLAGS_result_file);
     if (!result_file.empty()) {
       results_ = std::fopen(result_file.c_str(), "a");

@@ -27,6 +27,8 @@ struct EngineOptions {
   bool compression = true;  // Snappy.
   int max_open_files = 1000;
   size_t max_file_size = 2 << 20;
+  // kvs only: CompactionPriority::kRoundRobin instead of kMinOverlappingRatio.
+  bool kvs_round_robin = false;
 };
 
 // A group of updates applied atomically by Engine::Write. Not thread-safe.

@@ -101,6 +101,9 @@ Options ToKvsOptions(const EngineOptions& options) {
       options.compression ? CompressionType::kSnappy : CompressionType::kNone;
   kvs_options.max_open_files = options.max_open_files;
   kvs_options.max_file_size = options.max_file_size;
+  if (options.kvs_round_robin) {
+    kvs_options.compaction_priority = CompactionPriority::kRoundRobin;
+  }
   return kvs_options;
 }
 

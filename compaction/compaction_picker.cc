@@ -58,6 +58,30 @@ FileMetaData* PickFileToCompact(VersionSet* vset, int level) {
   return best;
 }
 
+// The oldest level-0 file whose key range meets no other level-0 file and no
+// level-1 file, or nullptr.
+FileMetaData* LoneLevel0File(VersionSet* vset) {
+  Version* v = vset->current();
+  const Comparator* ucmp = vset->icmp()->user_comparator();
+  const std::vector<FileMetaData*>& level0 = v->files(0);
+  for (FileMetaData* f : level0) {
+    std::string_view begin = ExtractUserKey(f->smallest);
+    std::string_view end = ExtractUserKey(f->largest);
+    bool overlaps = false;
+    for (const FileMetaData* g : level0) {
+      if (g != f && ucmp->Compare(ExtractUserKey(g->largest), begin) >= 0 &&
+          ucmp->Compare(ExtractUserKey(g->smallest), end) <= 0) {
+        overlaps = true;
+        break;
+      }
+    }
+    if (!overlaps && v->GetOverlappingInputs(1, &begin, &end).empty()) {
+      return f;
+    }
+  }
+  return nullptr;
+}
+
 // Given inputs(0), adds the overlapping files of the next level, grows
 // inputs(0) when that is free (it adds no next-level file) and not too large,
 // and notes the grandparents.
@@ -132,9 +156,16 @@ std::unique_ptr<Compaction> PickCompaction(VersionSet* vset) {
   const int level = v->compaction_level;
   auto c = std::make_unique<Compaction>(vset->options(), level, level + 1, v);
   if (level == 0) {
-    // Every level-0 file: they usually all overlap anyway, and taking them
-    // together avoids rewriting level 1 once per file.
-    c->inputs(0) = v->files(0);
+    // A level-0 file overlapping no other level-0 file and nothing in level 1
+    // (what sequential writes produce) can move down without being rewritten.
+    FileMetaData* alone = LoneLevel0File(vset);
+    if (alone != nullptr) {
+      c->inputs(0).push_back(alone);
+    } else {
+      // Every level-0 file: they usually all overlap anyway, and taking them
+      // together avoids rewriting level 1 once per file.
+      c->inputs(0) = v->files(0);
+    }
   } else {
     FileMetaData* f = PickFileToCompact(vset, level);
     if (f == nullptr) return nullptr;
