@@ -108,8 +108,8 @@ class BlockedBloomPolicy final : public FilterPolicy {
 }  // namespace
 
 int NumProbes(double bits_per_key) {
-  // ln 2 ~ 0.69 probes per bit is optimal for a classic filter; measured on this layout, 0.62
-  // does as well or better across 6..20 bits per key.
+  // ln 2 ~ 0.69 probes per bit is optimal for a classic filter; measured on
+  // this layout, 0.62 does as well or better across 6..20 bits per key.
   double k = std::round(ClampBitsPerKey(bits_per_key) * 0.62);
   return static_cast<int>(std::clamp(k, 1.0, static_cast<double>(kMaxProbes)));
 }

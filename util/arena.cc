@@ -10,7 +10,8 @@ Arena::~Arena() = default;
 
 char* Arena::AllocateFallback(size_t bytes) {
   if (bytes > kBlockSize / 4) {
-    // A large object gets a block of its own, so the current block's remainder is not wasted.
+    // A large object gets a block of its own, so the current block's remainder
+    // is not wasted.
     return AllocateNewBlock(bytes);
   }
   ptr_ = AllocateNewBlock(kBlockSize);

@@ -8,9 +8,9 @@
 
 namespace kvs {
 
-// Bump allocator for the memtable: many small allocations freed all at once when the arena dies.
-// Allocation is not thread-safe (the memtable has one writer at a time); MemoryUsage may be read
-// from any thread.
+// Bump allocator for the memtable: many small allocations freed all at once
+// when the arena dies. Allocation is not thread-safe (the memtable has one
+// writer at a time); MemoryUsage may be read from any thread.
 class Arena {
  public:
   Arena();
@@ -32,8 +32,8 @@ class Arena {
   // As Allocate, aligned for any object of fundamental alignment.
   char* AllocateAligned(size_t bytes);
 
-  // Bytes of memory reserved from the system, including bookkeeping: what the memtable reports as
-  // its size.
+  // Bytes of memory reserved from the system, including bookkeeping: what the
+  // memtable reports as its size.
   size_t MemoryUsage() const {
     return memory_usage_.load(std::memory_order_relaxed);
   }

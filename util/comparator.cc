@@ -1,9 +1,9 @@
 // The bytewise comparator, declared in lsm/comparator.h.
 
+#include "lsm/comparator.h"
+
 #include <algorithm>
 #include <cstdint>
-
-#include "lsm/comparator.h"
 
 namespace kvs {
 namespace {

@@ -12,7 +12,8 @@ namespace {
 
 constexpr uint32_t kReflectedPoly = 0x82f63b78u;
 
-// tables[k][b] is the CRC contribution of byte b followed by k zero bytes, for slicing-by-8.
+// tables[k][b] is the CRC contribution of byte b followed by k zero bytes, for
+// slicing-by-8.
 using Tables = std::array<std::array<uint32_t, 256>, 8>;
 
 constexpr Tables MakeTables() {

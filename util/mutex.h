@@ -10,9 +10,9 @@
 
 namespace kvs {
 
-// std::mutex with thread-safety annotations. We do not use absl::Mutex: Debian's Abseil is not
-// built for ThreadSanitizer, so its synchronisation is invisible to --config=tsan and produces
-// false race reports.
+// std::mutex with thread-safety annotations. We do not use absl::Mutex:
+// Debian's Abseil is not built for ThreadSanitizer, so its synchronisation is
+// invisible to --config=tsan and produces false race reports.
 class KVS_CAPABILITY("mutex") Mutex {
  public:
   Mutex() = default;
@@ -41,16 +41,17 @@ class KVS_SCOPED_CAPABILITY MutexLock {
   Mutex* const mu_;
 };
 
-// A condition variable bound to one Mutex, which must be held around Wait. (Wait carries no
-// annotation: the analysis cannot tie a CondVar to the Mutex a caller names.)
+// A condition variable bound to one Mutex, which must be held around Wait.
+// (Wait carries no annotation: the analysis cannot tie a CondVar to the Mutex a
+// caller names.)
 class CondVar {
  public:
   explicit CondVar(Mutex* mu) : mu_(mu) {}
   CondVar(const CondVar&) = delete;
   CondVar& operator=(const CondVar&) = delete;
 
-  // Atomically releases the mutex and waits; reacquires before returning. Spurious wake-ups
-  // happen: callers loop on their condition.
+  // Atomically releases the mutex and waits; reacquires before returning.
+  // Spurious wake-ups happen: callers loop on their condition.
   void Wait() {
     std::unique_lock<std::mutex> lock(mu_->mu_, std::adopt_lock);
     cv_.wait(lock);

@@ -7,14 +7,15 @@
 
 namespace kvs {
 
-// A small, fast, deterministic generator (SplitMix64 seeding an xorshift64*): the same seed gives
-// the same sequence on every machine, so a failing randomized test can be replayed from its seed.
-// Not thread-safe; not for cryptography.
+// A small, fast, deterministic generator (SplitMix64 seeding an xorshift64*):
+// the same seed gives the same sequence on every machine, so a failing
+// randomized test can be replayed from its seed. Not thread-safe; not for
+// cryptography.
 class Random {
  public:
   explicit Random(uint64_t seed) {
-    // SplitMix64 scrambles the seed so that nearby seeds give unrelated streams; a zero state
-    // would make xorshift stick at zero.
+    // SplitMix64 scrambles the seed so that nearby seeds give unrelated
+    // streams; a zero state would make xorshift stick at zero.
     uint64_t z = seed + 0x9e3779b97f4a7c15ull;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
@@ -36,9 +37,12 @@ class Random {
   // True with probability 1/n. REQUIRES: n > 0.
   bool OneIn(uint64_t n) { return Uniform(n) == 0; }
 
-  // Picks a bit width in [0, max_log] uniformly, then a value of that width: small values are
-  // common and large ones still occur, which suits sizes in tests.
-  uint64_t Skewed(int max_log) { return Uniform(uint64_t{1} << Uniform(max_log + 1)); }
+  // Picks a bit width in [0, max_log] uniformly, then a value of that width:
+  // small values are common and large ones still occur, which suits sizes in
+  // tests.
+  uint64_t Skewed(int max_log) {
+    return Uniform(uint64_t{1} << Uniform(max_log + 1));
+  }
 
   // len random bytes.
   std::string RandomBytes(size_t len) {

@@ -1,7 +1,8 @@
 #ifndef KVS_UTIL_THREAD_ANNOTATIONS_H_
 #define KVS_UTIL_THREAD_ANNOTATIONS_H_
 
-// Clang thread-safety analysis attributes (-Wthread-safety); empty for other compilers.
+// Clang thread-safety analysis attributes (-Wthread-safety); empty for other
+// compilers.
 #if defined(__clang__)
 #define KVS_THREAD_ANNOTATION(x) __attribute__((x))
 #else
@@ -14,7 +15,8 @@
 #define KVS_PT_GUARDED_BY(x) KVS_THREAD_ANNOTATION(pt_guarded_by(x))
 #define KVS_ACQUIRE(...) KVS_THREAD_ANNOTATION(acquire_capability(__VA_ARGS__))
 #define KVS_RELEASE(...) KVS_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
-#define KVS_REQUIRES(...) KVS_THREAD_ANNOTATION(requires_capability(__VA_ARGS__))
+#define KVS_REQUIRES(...) \
+  KVS_THREAD_ANNOTATION(requires_capability(__VA_ARGS__))
 #define KVS_EXCLUDES(...) KVS_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
 #define KVS_ASSERT_HELD(x) KVS_THREAD_ANNOTATION(assert_capability(x))
 #define KVS_NO_THREAD_SAFETY_ANALYSIS \

@@ -25,8 +25,9 @@ TEST(ArenaTest, AllocationsKeepTheirContentsAndUsageGrows) {
     if (i % (100000 / 10) == 0) {
       s = i;
     } else {
-      s = rnd.OneIn(4000) ? rnd.Uniform(6000)
-                          : (rnd.OneIn(10) ? rnd.Uniform(100) : rnd.Uniform(20));
+      s = rnd.OneIn(4000)
+              ? rnd.Uniform(6000)
+              : (rnd.OneIn(10) ? rnd.Uniform(100) : rnd.Uniform(20));
     }
     if (s == 0) s = 1;  // Zero-byte allocations are not allowed.
     char* r = rnd.OneIn(10) ? arena.AllocateAligned(s) : arena.Allocate(s);

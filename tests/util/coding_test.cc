@@ -45,7 +45,8 @@ TEST(CodingTest, Fixed64RoundTrip) {
 
 TEST(CodingTest, Varint32RoundTrip) {
   std::string s;
-  for (uint32_t i = 0; i < (32 * 32); i++) PutVarint32(&s, (i / 32) << (i % 32));
+  for (uint32_t i = 0; i < (32 * 32); i++)
+    PutVarint32(&s, (i / 32) << (i % 32));
   std::string_view in(s);
   for (uint32_t i = 0; i < (32 * 32); i++) {
     uint32_t expected = (i / 32) << (i % 32);

@@ -1,7 +1,8 @@
+#include "lsm/comparator.h"
+
 #include <string>
 
 #include "gtest/gtest.h"
-#include "lsm/comparator.h"
 
 namespace kvs {
 namespace {
@@ -29,7 +30,11 @@ TEST(BytewiseComparatorTest, ShortestSeparator) {
   EXPECT_EQ(Separator("abc", "abcdef"), "abc");  // Prefix: unchanged.
   EXPECT_EQ(Separator("abcdef", "abc"), "abcdef");
   EXPECT_EQ(Separator("abc1", "abc2"), "abc1");  // No room between bytes.
-  EXPECT_EQ(Separator("ab\xff" "x", "ac"), "ab\xff" "x");
+  EXPECT_EQ(Separator("ab\xff"
+                      "x",
+                      "ac"),
+            "ab\xff"
+            "x");
   EXPECT_EQ(Separator("a", "a"), "a");
   EXPECT_EQ(Separator("", "b"), "");
   // The result always stays in [start, limit).
@@ -46,7 +51,10 @@ TEST(BytewiseComparatorTest, ShortSuccessor) {
     return k;
   };
   EXPECT_EQ(succ("abc"), "b");
-  EXPECT_EQ(succ("\xff\xff" "a"), "\xff\xff" "b");
+  EXPECT_EQ(succ("\xff\xff"
+                 "a"),
+            "\xff\xff"
+            "b");
   EXPECT_EQ(succ("\xff\xff"), "\xff\xff");
   EXPECT_EQ(succ(""), "");
 }
