@@ -426,9 +426,10 @@ class PowerLossTest : public ::testing::Test {
     EXPECT_GT(stats.writes_acknowledged, 0u);
     int armed_cuts = 0;
     for (int c : stats.cuts) armed_cuts += c;
-    // Enough armed cuts must land inside the trials, or the test tests little. How many land
-    // depends on timing (a cut armed past the trial's last operation never fires): 8 of 25 was
-    // seen under sanitizers on a loaded machine, so the bar is set below that.
+    // Enough armed cuts must land inside the trials, or the test tests little.
+    // How many land depends on timing (a cut armed past the trial's last
+    // operation never fires): 8 of 25 was seen under sanitizers on a loaded
+    // machine, so the bar is set below that.
     EXPECT_GE(armed_cuts, trials / 5) << stats.ToString();
   }
 
