@@ -2,15 +2,7 @@
 
 namespace kvs {
 
-namespace {
-
-uint64_t TotalFileSize(const std::vector<FileMetaData*>& files) {
-  uint64_t sum = 0;
-  for (const FileMetaData* f : files) sum += f->file_size;
-  return sum;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Compaction::Compaction(const Options* options, int level, int output_level,
                        Version* input_version)
@@ -25,6 +17,15 @@ Compaction::~Compaction() { input_version_->Unref(); }
 
 uint64_t Compaction::InputBytes(int which) const {
   return TotalFileSize(inputs_[which]);
+}
+
+std::string_view Compaction::LargestInputKey() const {
+  const InternalKeyComparator* icmp = input_version_->vset()->icmp();
+  const FileMetaData* last = inputs_[0][0];
+  for (const FileMetaData* f : inputs_[0]) {
+    if (icmp->Compare(f->largest, last->largest) > 0) last = f;
+  }
+  return last->largest;
 }
 
 bool Compaction::IsTrivialMove() const {

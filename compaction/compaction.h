@@ -48,6 +48,10 @@ class Compaction {
 
   VersionEdit* edit() { return &edit_; }
 
+  // The largest internal key among inputs(0): where the next compaction of
+  // level() resumes.
+  std::string_view LargestInputKey() const;
+
   // A single input file that overlaps nothing in the output level and little in
   // the level below: it can move down by editing the MANIFEST alone.
   bool IsTrivialMove() const;

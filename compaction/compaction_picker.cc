@@ -7,12 +7,6 @@
 namespace kvs {
 namespace {
 
-uint64_t TotalFileSize(const std::vector<FileMetaData*>& files) {
-  uint64_t sum = 0;
-  for (const FileMetaData* f : files) sum += f->file_size;
-  return sum;
-}
-
 // The user-key range [*smallest, *largest] covered by files.
 void GetRange(const InternalKeyComparator& icmp,
               const std::vector<FileMetaData*>& files, std::string* smallest,
@@ -140,12 +134,9 @@ void SetupOtherInputs(VersionSet* vset, Compaction* c) {
 
   // The next compaction of this level starts after these inputs (round-robin),
   // and the MANIFEST remembers it across restarts.
-  const FileMetaData* last = c->inputs(0)[0];
-  for (const FileMetaData* f : c->inputs(0)) {
-    if (icmp.Compare(f->largest, last->largest) > 0) last = f;
-  }
-  vset->compact_pointer(level) = last->largest;
-  c->edit()->SetCompactPointer(level, last->largest);
+  std::string_view largest_input = c->LargestInputKey();
+  vset->compact_pointer(level) = std::string(largest_input);
+  c->edit()->SetCompactPointer(level, largest_input);
 }
 
 }  // namespace

@@ -29,6 +29,13 @@ struct FileMetaData {
   int refs = 0;
 };
 
+// Sum of the sizes of files.
+inline uint64_t TotalFileSize(const std::vector<FileMetaData*>& files) {
+  uint64_t sum = 0;
+  for (const FileMetaData* f : files) sum += f->file_size;
+  return sum;
+}
+
 // A change from one Version to the next: files added and removed per level plus
 // counters. The MANIFEST is the sequence of encoded edits (docs/format.md,
 // "VersionEdit").

@@ -110,9 +110,7 @@ void Version::Unref() {
 }
 
 uint64_t Version::LevelBytes(int level) const {
-  uint64_t sum = 0;
-  for (const FileMetaData* f : files_[level]) sum += f->file_size;
-  return sum;
+  return TotalFileSize(files_[level]);
 }
 
 absl::StatusOr<LookupResult> Version::Get(const ReadOptions& options,

@@ -136,15 +136,11 @@ absl::Status DBImpl::BackgroundCompaction() {
   if (s.ok() && manual != nullptr) {
     // Continue after the part of the range just done (levels >= 1 are done in
     // bounded steps).
-    const FileMetaData* last = c->inputs(0)[0];
-    for (const FileMetaData* f : c->inputs(0)) {
-      if (internal_comparator_.Compare(f->largest, last->largest) > 0) last = f;
-    }
     if (level == 0) {
       manual->done = true;
       manual_compaction_ = nullptr;
     } else {
-      manual->resume_after = std::string(ExtractUserKey(last->largest));
+      manual->resume_after = std::string(ExtractUserKey(c->LargestInputKey()));
     }
   }
   // Unpin the input Version before looking for files to delete.

@@ -44,9 +44,7 @@ absl::Status DBImpl::FlushImmutableMemTable() {
     s = versions_->LogAndApply(&edit, &mutex_);
   }
   // Installed (or failed): either way no longer an output in progress.
-  for (const auto& [level, f] : edit.new_files()) {
-    pending_outputs_.erase(f.number);
-  }
+  ReleasePendingOutputs(edit);
   if (!s.ok()) return s;
   imm_->Unref();
   imm_ = nullptr;
@@ -118,6 +116,12 @@ absl::Status DBImpl::WriteLevel0Table(MemTable* mem, VersionEdit* edit) {
     stats_.flush_bytes += meta.file_size;
   }
   return absl::OkStatus();
+}
+
+void DBImpl::ReleasePendingOutputs(const VersionEdit& edit) {
+  for (const auto& [level, f] : edit.new_files()) {
+    pending_outputs_.erase(f.number);
+  }
 }
 
 void DBImpl::RemoveObsoleteFiles() {

@@ -208,9 +208,7 @@ absl::Status DBImpl::OpenAndRecover() {
   if (!s.ok()) return s;
   edit.SetLogNumber(new_log);
   s = versions_->LogAndApply(&edit, &mutex_);
-  for (const auto& [level, f] : edit.new_files()) {
-    pending_outputs_.erase(f.number);
-  }
+  ReleasePendingOutputs(edit);
   if (!s.ok()) return s;
   mem_ = new MemTable(internal_comparator_);
   mem_->Ref();

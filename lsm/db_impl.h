@@ -142,6 +142,9 @@ class DBImpl final : public DB {
   // edit.
   absl::Status WriteLevel0Table(MemTable* mem, VersionEdit* edit)
       KVS_REQUIRES(mutex_);
+  // Drops the files edit adds from pending_outputs_, once edit is installed or
+  // abandoned.
+  void ReleasePendingOutputs(const VersionEdit& edit) KVS_REQUIRES(mutex_);
   // Deletes files no live Version, pending output or recovery needs.
   void RemoveObsoleteFiles() KVS_REQUIRES(mutex_);
 
