@@ -143,8 +143,17 @@ void SetupOtherInputs(VersionSet* vset, Compaction* c) {
 
 std::unique_ptr<Compaction> PickCompaction(VersionSet* vset) {
   Version* v = vset->current();
-  if (v->compaction_score < 1 || v->compaction_level < 0) return nullptr;
-  const int level = v->compaction_level;
+  int level;
+  FileMetaData* seek_file = nullptr;
+  if (v->compaction_score >= 1 && v->compaction_level >= 0) {
+    level = v->compaction_level;
+  } else if (v->file_to_compact != nullptr &&
+             v->file_to_compact_level + 1 < vset->NumLevels()) {
+    level = v->file_to_compact_level;
+    seek_file = v->file_to_compact;
+  } else {
+    return nullptr;
+  }
   auto c = std::make_unique<Compaction>(vset->options(), level, level + 1, v);
   if (level == 0) {
     // A level-0 file overlapping no other level-0 file and nothing in level 1
@@ -158,7 +167,8 @@ std::unique_ptr<Compaction> PickCompaction(VersionSet* vset) {
       c->inputs(0) = v->files(0);
     }
   } else {
-    FileMetaData* f = PickFileToCompact(vset, level);
+    FileMetaData* f =
+        seek_file != nullptr ? seek_file : PickFileToCompact(vset, level);
     if (f == nullptr) return nullptr;
     c->inputs(0).push_back(f);
   }

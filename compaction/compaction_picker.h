@@ -13,9 +13,10 @@ namespace kvs {
 
 // The compaction the current Version most needs: the level with the highest
 // score (level 0 by file count against level0_file_num_compaction_trigger,
-// deeper levels by bytes against their target), if that score is >= 1; nullptr
-// if no level needs one. Records the choice in the level's compaction pointer
-// (and in the returned compaction's edit). REQUIRES: the DB mutex.
+// deeper levels by bytes against their target), if that score is >= 1; else
+// the file reads keep passing through (Version::file_to_compact), pushed down
+// one level; nullptr if neither. Records the choice in the level's compaction
+// pointer (and in the returned compaction's edit). REQUIRES: the DB mutex.
 std::unique_ptr<Compaction> PickCompaction(VersionSet* vset);
 
 // A manual compaction of the files of level overlapping the user-key range

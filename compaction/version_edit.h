@@ -27,6 +27,10 @@ struct FileMetaData {
   std::string largest;
   // Versions that list this file; owned by the version set's mutex.
   int refs = 0;
+  // Lookups that may still pass through this file to a deeper one before it is
+  // compacted (see Version::UpdateStats). In memory only; guarded by the DB
+  // mutex.
+  int64_t allowed_seeks = 0;
 };
 
 // Sum of the sizes of files.

@@ -113,9 +113,19 @@ uint64_t Version::LevelBytes(int level) const {
   return TotalFileSize(files_[level]);
 }
 
+int64_t AllowedSeeksForFile(uint64_t file_size) {
+  // A lookup that passes through a file costs about a filter probe and, one
+  // time in a hundred, a block read; an iterator Seek always reads a block of
+  // every level. Compacting the file costs rewriting it and its overlap below,
+  // roughly a microsecond per 30 bytes here. One seek per 16 KiB of file (at
+  // least 100) lets a file that reads keep passing through move down after it
+  // has cost about as much as moving it, as LevelDB does.
+  return std::max<int64_t>(100, static_cast<int64_t>(file_size / 16384));
+}
+
 absl::StatusOr<LookupResult> Version::Get(const ReadOptions& options,
                                           const LookupKey& key,
-                                          std::string* value) {
+                                          std::string* value, GetStats* stats) {
   const InternalKeyComparator& icmp = *vset_->icmp_;
   const Comparator* ucmp = icmp.user_comparator();
   std::string_view ikey = key.internal_key();
@@ -137,8 +147,17 @@ absl::StatusOr<LookupResult> Version::Get(const ReadOptions& options,
       result = LookupResult::kDeleted;
     }
   };
+  FileMetaData* previous_file = nullptr;
+  int previous_level = -1;
   // Returns true when the search is over (found, deleted or error).
-  auto search_file = [&](const FileMetaData* f) -> absl::StatusOr<bool> {
+  auto search_file = [&](FileMetaData* f, int level) -> absl::StatusOr<bool> {
+    if (stats != nullptr && previous_file != nullptr &&
+        stats->seek_file == nullptr) {
+      stats->seek_file = previous_file;
+      stats->seek_file_level = previous_level;
+    }
+    previous_file = f;
+    previous_level = level;
     absl::Status s =
         vset_->table_cache_->Get(options, f->number, f->file_size, ikey, found);
     if (!s.ok()) return s;
@@ -147,21 +166,15 @@ absl::StatusOr<LookupResult> Version::Get(const ReadOptions& options,
   };
 
   // Level 0 files may overlap each other: search every candidate, newest
-  // (highest number) first.
+  // first. They are kept in file-number order, so newest first is backwards.
   const auto& level0 = files_[0];
-  std::vector<const FileMetaData*> candidates;
-  for (const FileMetaData* f : level0) {
-    if (ucmp->Compare(user_key, ExtractUserKey(f->smallest)) >= 0 &&
-        ucmp->Compare(user_key, ExtractUserKey(f->largest)) <= 0) {
-      candidates.push_back(f);
+  for (auto it = level0.rbegin(); it != level0.rend(); ++it) {
+    FileMetaData* f = *it;
+    if (ucmp->Compare(user_key, ExtractUserKey(f->smallest)) < 0 ||
+        ucmp->Compare(user_key, ExtractUserKey(f->largest)) > 0) {
+      continue;
     }
-  }
-  std::sort(candidates.begin(), candidates.end(),
-            [](const FileMetaData* a, const FileMetaData* b) {
-              return a->number > b->number;
-            });
-  for (const FileMetaData* f : candidates) {
-    auto done = search_file(f);
+    auto done = search_file(f, 0);
     if (!done.ok()) return done.status();
     if (*done) return result;
   }
@@ -171,25 +184,37 @@ absl::StatusOr<LookupResult> Version::Get(const ReadOptions& options,
     if (files.empty()) continue;
     size_t index = FindFile(icmp, files, ikey);
     if (index >= files.size()) continue;
-    const FileMetaData* f = files[index];
+    FileMetaData* f = files[index];
     if (ucmp->Compare(user_key, ExtractUserKey(f->smallest)) < 0) continue;
-    auto done = search_file(f);
+    auto done = search_file(f, level);
     if (!done.ok()) return done.status();
     if (*done) return result;
   }
   return LookupResult::kNotFound;
 }
 
+bool Version::UpdateStats(const GetStats& stats) {
+  FileMetaData* f = stats.seek_file;
+  if (f == nullptr) return false;
+  f->allowed_seeks--;
+  // A file can only be the first of several searched if a deeper level
+  // exists, but the picker relies on it, so check.
+  if (f->allowed_seeks <= 0 && file_to_compact == nullptr &&
+      stats.seek_file_level + 1 < vset_->num_levels_) {
+    file_to_compact = f;
+    file_to_compact_level = stats.seek_file_level;
+    return true;
+  }
+  return false;
+}
+
 void Version::AddIterators(const ReadOptions& options,
                            std::vector<Iterator*>* iters) {
-  std::vector<FileMetaData*> level0 = files_[0];
-  std::sort(level0.begin(), level0.end(),
-            [](const FileMetaData* a, const FileMetaData* b) {
-              return a->number > b->number;
-            });
-  for (const FileMetaData* f : level0) {
-    iters->push_back(
-        vset_->table_cache_->NewIterator(options, f->number, f->file_size));
+  // Newest level-0 file first; they are kept in file-number order.
+  const auto& level0 = files_[0];
+  for (auto it = level0.rbegin(); it != level0.rend(); ++it) {
+    iters->push_back(vset_->table_cache_->NewIterator(options, (*it)->number,
+                                                      (*it)->file_size));
   }
   for (int level = 1; level < vset_->num_levels_; level++) {
     if (files_[level].empty()) continue;
@@ -364,6 +389,7 @@ class Version::Builder {
       if (level >= vset_->num_levels_) return LevelError(level);
       auto* f = new FileMetaData(file);
       f->refs = 1;
+      f->allowed_seeks = AllowedSeeksForFile(f->file_size);
       deleted_[level].erase(f->number);
       auto [it, inserted] = added_[level].emplace(f->number, f);
       if (!inserted) {

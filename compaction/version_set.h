@@ -38,6 +38,17 @@ class VersionSet;
 // What a point lookup in the tables found.
 enum class LookupResult { kNotFound, kFound, kDeleted };
 
+// Which file a point lookup searched first when it had to search more than one:
+// the file that lookup "wasted" a search on (Version::UpdateStats).
+struct GetStats {
+  FileMetaData* seek_file = nullptr;
+  int seek_file_level = -1;
+};
+
+// Lookups a file of file_size bytes may pass through to a deeper level before a
+// compaction pushes it down. See docs/design.md, "Read-triggered compaction".
+int64_t AllowedSeeksForFile(uint64_t file_size);
+
 class Version {
  public:
   Version(const Version&) = delete;
@@ -49,9 +60,22 @@ class Version {
 
   // Looks key up in the tables, newest data first: level-0 files from the
   // newest, then one file per deeper level. *value is set when kFound. DataLoss
-  // or an I/O error when a table needed is damaged or unreadable.
+  // or an I/O error when a table needed is damaged or unreadable. *stats (if
+  // not null) names the first file searched when more than one was.
   absl::StatusOr<LookupResult> Get(const ReadOptions& options,
-                                   const LookupKey& key, std::string* value);
+                                   const LookupKey& key, std::string* value,
+                                   GetStats* stats = nullptr);
+
+  // Charges the lookup that produced stats to its first file. Returns true when
+  // that file has used up its allowed seeks and should now be compacted (it
+  // becomes file_to_compact). REQUIRES: the DB mutex.
+  bool UpdateStats(const GetStats& stats);
+
+  // True if the compaction picker has work here: a level over its target or a
+  // file that has used up its seeks.
+  bool NeedsCompaction() const {
+    return compaction_score >= 1 || file_to_compact != nullptr;
+  }
 
   // Appends iterators over every file of this Version (internal keys) to
   // *iters: one per level-0 file, newest first, then one lazily-opening
@@ -109,6 +133,10 @@ class Version {
   // picker.
   double compaction_score = -1;
   int compaction_level = -1;
+  // Set by UpdateStats: a file that reads keep passing through, to be pushed
+  // down when no level is over its target. Guarded by the DB mutex.
+  FileMetaData* file_to_compact = nullptr;
+  int file_to_compact_level = -1;
 };
 
 // An iterator over the files of one sorted level (>= 1), concatenated, opening

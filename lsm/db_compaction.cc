@@ -22,7 +22,7 @@ void DBImpl::MaybeScheduleCompaction() {
     return;
   }
   if (manual_compaction_ == nullptr &&
-      versions_->current()->compaction_score < 1) {
+      !versions_->current()->NeedsCompaction()) {
     return;
   }
   compaction_scheduled_ = true;
@@ -153,7 +153,7 @@ absl::Status DBImpl::WaitForBackgroundWork() {
   MutexLock l(&mutex_);
   while (bg_error_.ok() &&
          (flush_scheduled_ || compaction_scheduled_ || imm_ != nullptr ||
-          versions_->current()->compaction_score >= 1)) {
+          versions_->current()->NeedsCompaction())) {
     MaybeScheduleCompaction();
     background_work_finished_cv_.Wait();
   }

@@ -43,6 +43,7 @@ absl::StatusOr<std::string> DBImpl::Get(const ReadOptions& options,
 
   LookupKey lkey(key, sequence);
   std::string value;
+  GetStats stats;
   absl::StatusOr<LookupResult> result = LookupResult::kNotFound;
   MemTableGetResult in_memory = mem->Get(lkey, &value);
   if (in_memory == MemTableGetResult::kAbsent && imm != nullptr) {
@@ -53,11 +54,12 @@ absl::StatusOr<std::string> DBImpl::Get(const ReadOptions& options,
   } else if (in_memory == MemTableGetResult::kDeleted) {
     result = LookupResult::kDeleted;
   } else {
-    result = current->Get(options, lkey, &value);
+    result = current->Get(options, lkey, &value, &stats);
   }
 
   {
     MutexLock l(&mutex_);
+    if (current->UpdateStats(stats)) MaybeScheduleCompaction();
     mem->Unref();
     if (imm != nullptr) imm->Unref();
     current->Unref();

@@ -317,6 +317,42 @@ TEST_F(CompactionTest, SequentialFillMovesFilesTrivially) {
   EXPECT_GT(moves, 0) << stats;
 }
 
+TEST_F(CompactionTest, ReadsThatPassThroughAFilePushItDown) {
+  Options options = SmallOptions();
+  Open(options);
+  Random rnd(17);
+  std::map<std::string, std::string> model;
+  const int n = 20000 / kScale;
+  for (int i = 0; i < n; i += 2) {
+    std::string v = Value(&rnd, 100);
+    ASSERT_OK(db_->Put(WriteOptions(), Key(i), v));
+    model[Key(i)] = v;
+  }
+  ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  ASSERT_EQ(FilesAtLevel(0), 0);
+  // One small level-0 table spanning the whole key space, far below the
+  // level-0 trigger: only reads can make a compaction take it.
+  for (int i = 1; i < n; i += n / 8) {
+    ASSERT_OK(db_->Put(WriteOptions(), Key(i), "odd"));
+    model[Key(i)] = "odd";
+  }
+  ASSERT_OK(db_->Flush());
+  ASSERT_OK(impl()->WaitForBackgroundWork());
+  ASSERT_EQ(FilesAtLevel(0), 1);
+
+  // Every lookup of an even key searches that table first and finds nothing.
+  for (int round = 0; round < 3; round++) {
+    for (int i = 0; i < n; i += 2 * 17) {
+      auto got = db_->Get(ReadOptions(), Key(i));
+      ASSERT_TRUE(got.ok()) << got.status();
+    }
+  }
+  ASSERT_OK(impl()->WaitForBackgroundWork());
+  EXPECT_EQ(FilesAtLevel(0), 0);
+  ASSERT_OK(impl()->CheckInvariants());
+  CheckModel(model);
+}
+
 TEST_F(CompactionTest, RoundRobinPriorityAlsoWorks) {
   Options options = SmallOptions();
   options.compaction_priority = CompactionPriority::kRoundRobin;
