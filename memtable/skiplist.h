@@ -177,13 +177,19 @@ class SkipList {
   std::atomic<int> max_height_{1};
   // Used only by the writer.
   Random rnd_{0x5ca1ab1e};
+  // The last node of each level (head_ while a level is empty). Used only by
+  // the writer: a key greater than every key so far (sequential writes) goes
+  // after these without a search.
+  Node* last_[kMaxHeight];
 };
 
 template <typename Key, class Comparator>
 SkipList<Key, Comparator>::SkipList(Comparator compare, Arena* arena)
     : compare_(compare),
       arena_(arena),
-      head_(new (AllocateNode(kMaxHeight, 0)) Node(Key{})) {}
+      head_(new (AllocateNode(kMaxHeight, 0)) Node(Key{})) {
+  for (Node*& last : last_) last = head_;
+}
 
 template <typename Key, class Comparator>
 char* SkipList<Key, Comparator>::AllocateNode(int height, size_t payload_size) {
@@ -276,11 +282,16 @@ void SkipList<Key, Comparator>::InsertWith(size_t payload_size,
   Node* x = new (memory) Node(key);
 
   Node* prev[kMaxHeight];
-  Node* at_or_after = FindGreaterOrEqual(key, prev);
-  assert(at_or_after == nullptr || !Equal(key, at_or_after->key));
-  (void)at_or_after;
-
   const int max_height = GetMaxHeight();
+  if (last_[0] != head_ && compare_(last_[0]->key, key) < 0) {
+    // After the largest key: the predecessors are the last node of each level.
+    for (int i = 0; i < max_height; i++) prev[i] = last_[i];
+  } else {
+    Node* at_or_after = FindGreaterOrEqual(key, prev);
+    assert(at_or_after == nullptr || !Equal(key, at_or_after->key));
+    (void)at_or_after;
+  }
+
   if (height > max_height) {
     for (int i = max_height; i < height; i++) prev[i] = head_;
     max_height_.store(height, std::memory_order_relaxed);
@@ -291,6 +302,7 @@ void SkipList<Key, Comparator>::InsertWith(size_t payload_size,
   for (int i = 0; i < height; i++) {
     x->NoBarrierSetNext(i, prev[i]->NoBarrierNext(i));
     prev[i]->SetNext(i, x);
+    if (prev[i] == last_[i]) last_[i] = x;
   }
 }
 

@@ -153,6 +153,70 @@ TEST(SkipListTest, AscendingAndDescendingInserts) {
   }
 }
 
+// Appends after the largest key take a shortcut that skips the search; mixing
+// them with inserts in the middle and at the front must keep every level
+// linked in order.
+TEST(SkipListTest, AppendsMixedWithInsertsElsewhere) {
+  Arena arena;
+  IntList list(U64Compare(), &arena);
+  std::set<uint64_t> model;
+  Random rnd(301);
+  uint64_t next_append = 1000;
+  for (int run = 0; run < 60; run++) {
+    const int length = 1 + static_cast<int>(rnd.Uniform(80));
+    for (int i = 0; i < length; i++) {
+      uint64_t key;
+      switch (run % 3) {
+        case 0:  // Appends.
+          key = next_append;
+          next_append += 1 + rnd.Uniform(3);
+          break;
+        case 1:  // Anywhere below the largest key so far.
+          key = rnd.Uniform(next_append);
+          break;
+        default:  // Before everything.
+          key = model.empty() ? 0 : *model.begin() - 1;
+          if (model.count(key) || key > *model.begin()) continue;
+          break;
+      }
+      if (model.insert(key).second) list.Insert(key);
+    }
+  }
+  ASSERT_GT(model.size(), 1000u);
+  CheckAgainstModel(list, model, next_append + 1);
+}
+
+struct CountingCompare {
+  int operator()(uint64_t a, uint64_t b) const {
+    ++*count;
+    return a < b ? -1 : (a > b ? 1 : 0);
+  }
+  uint64_t* count;
+};
+
+// Results alone cannot show upper levels linked out of order (a search then
+// degrades to a scan of level 0 but still answers right), so count comparisons:
+// appends must cost O(1) and later lookups O(log n).
+TEST(SkipListTest, AppendsAreCheapAndKeepSearchesLogarithmic) {
+  uint64_t count = 0;
+  Arena arena;
+  SkipList<uint64_t, CountingCompare> list(CountingCompare{&count}, &arena);
+  const uint64_t n = 20000;
+  for (uint64_t i = 0; i < n; i++) list.Insert(2 * i);
+  EXPECT_LT(count, 2 * n);
+
+  count = 0;
+  Random rnd(7);
+  const int lookups = 1000;
+  for (int i = 0; i < lookups; i++) {
+    const uint64_t key = rnd.Uniform(2 * n);
+    ASSERT_EQ(list.Contains(key), key % 2 == 0);
+  }
+  // About kBranching * log_kBranching(n) ~ 30 per search; a scan would be
+  // ~n/2.
+  EXPECT_LT(count / lookups, 100u);
+}
+
 TEST(SkipListTest, ExtremeKeys) {
   Arena arena;
   IntList list(U64Compare(), &arena);
