@@ -319,7 +319,7 @@ absl::Status DBImpl::SwitchToNewLog(uint64_t number) {
     absl::Status s = log_->Sync();
     if (!s.ok()) return s;
   }
-  auto file = fs_->NewWritableFile(LogFileName(dbname_, number));
+  auto file = fs_->NewLogFile(LogFileName(dbname_, number));
   if (!file.ok()) return file.status();
   absl::Status s = fs_->SyncDir(dbname_);
   if (!s.ok()) {

@@ -99,6 +99,15 @@ class FileSystem {
   // Opens for appending, creating the file if it does not exist.
   virtual absl::StatusOr<std::unique_ptr<WritableFile>> NewAppendableFile(
       const std::string& path) = 0;
+  // Creates (truncating) a file for a write-ahead log: many small appends, each
+  // of which must survive a crash of the process once Flush returns. An
+  // implementation may make that cheaper by preallocating space, in which case
+  // a file not closed cleanly can end in zero bytes (the log format reads them
+  // as unused space). The default is NewWritableFile.
+  virtual absl::StatusOr<std::unique_ptr<WritableFile>> NewLogFile(
+      const std::string& path) {
+    return NewWritableFile(path);
+  }
 
   virtual bool FileExists(const std::string& path) = 0;
   // Names (not paths) of the entries of dir, without "." and "..".

@@ -151,6 +151,67 @@ TEST_F(PosixFileSystemTest, AppendsAreBufferedUntilFlush) {
   EXPECT_TRUE(ReadAll(fs_.get(), path) == "smalla" + big + "tail");
 }
 
+// Appends of every size, several crossing the 64 KiB..1 MiB chunks the log
+// file maps, come back in order, and Close trims the preallocated space.
+TEST_F(PosixFileSystemTest, LogFileRoundTripsAcrossChunks) {
+  const std::string path = Path("000001.log");
+  auto f = fs_->NewLogFile(path);
+  KVS_ASSERT_OK(f.status());
+  std::string expected;
+  uint32_t seed = 1;
+  while (expected.size() < (3u << 20)) {
+    seed = seed * 1103515245 + 12345;
+    size_t n = (seed >> 8) % 5000;
+    if (expected.size() > (1u << 20) && expected.size() < (1u << 20) + 5000) {
+      n = 300 * 1024;  // One append spanning a whole chunk boundary.
+    }
+    std::string piece(n, static_cast<char>('a' + expected.size() % 26));
+    KVS_ASSERT_OK((*f)->Append(piece));
+    KVS_ASSERT_OK((*f)->Flush());
+    expected += piece;
+    if (expected.size() % 7 == 0) KVS_ASSERT_OK((*f)->Sync());
+  }
+  KVS_ASSERT_OK((*f)->Sync());
+  KVS_ASSERT_OK((*f)->Close());
+  EXPECT_EQ(*fs_->GetFileSize(path), expected.size());
+  EXPECT_TRUE(ReadAll(fs_.get(), path) == expected);
+  EXPECT_TRUE(absl::IsFailedPrecondition((*f)->Append("x")));
+}
+
+// What a killed process leaves: everything appended (it is in the page cache,
+// though nobody wrote or closed it), then zeros to the end of the chunk.
+TEST_F(PosixFileSystemTest, LogFileAppendsSurviveAProcessExitWithoutClose) {
+  const std::string path = Path("000002.log");
+  std::string expected;
+  for (int i = 0; i < 2000; i++) expected += "record " + std::to_string(i);
+  // This test process has no other threads, so the child may allocate.
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::unique_ptr<FileSystem> fs = NewPosixFileSystem();
+    auto f = fs->NewLogFile(path);
+    if (!f.ok()) _exit(1);
+    for (size_t i = 0; i < expected.size(); i += 100) {
+      if (!(*f)->Append(std::string_view(expected).substr(i, 100)).ok()) {
+        _exit(2);
+      }
+      if (!(*f)->Flush().ok()) _exit(3);
+    }
+    _exit(0);  // No Close, no destructors.
+  }
+  ASSERT_GT(pid, 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+
+  const std::string contents = ReadAll(fs_.get(), path);
+  ASSERT_GT(contents.size(), expected.size());
+  EXPECT_EQ(contents.size() % 4096, 0u);
+  EXPECT_TRUE(contents.substr(0, expected.size()) == expected);
+  EXPECT_EQ(contents.find_first_not_of('\0', expected.size()),
+            std::string::npos);
+}
+
 TEST_F(PosixFileSystemTest, ErrorsCarryPathAndErrnoText) {
   const absl::Status s = fs_->NewSequentialFile(Path("missing")).status();
   EXPECT_TRUE(absl::IsNotFound(s));
