@@ -565,7 +565,11 @@ class PosixFileSystem final : public FileSystem {
   }
 
  private:
-  Scheduler scheduler_;
+  // Compactions (kLow) run at nice +10: on a small machine they otherwise take
+  // a full share of the CPU from the threads serving reads and writes, and
+  // the level-0 triggers already slow writes down when compaction falls
+  // behind.
+  Scheduler scheduler_{/*low_lane_nice=*/10};
 };
 
 }  // namespace

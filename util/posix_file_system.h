@@ -41,7 +41,8 @@ namespace kvs {
 //    held lock -> Unavailable naming the path. CreateDir on an existing non-
 //    directory -> AlreadyExists.
 //  - Schedule: one thread per priority (util/scheduler.h), started on first
-//    use.
+//    use. The kLow thread (compactions) runs at nice +10, so it yields the CPU
+//    to the threads serving reads and writes.
 //  - NowMicros reads the monotonic clock.
 //
 // Thread-safety: as FileSystem (everything may be called concurrently).

@@ -1,10 +1,14 @@
 #include "util/scheduler.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <utility>
 
 namespace kvs {
 
-Scheduler::Scheduler() : idle_cv_(&mu_), high_(&mu_), low_(&mu_) {}
+Scheduler::Scheduler(int low_lane_nice)
+    : low_lane_nice_(low_lane_nice), idle_cv_(&mu_), high_(&mu_), low_(&mu_) {}
 
 Scheduler::~Scheduler() {
   {
@@ -48,6 +52,11 @@ void Scheduler::WaitForIdle() {
 }
 
 void Scheduler::Run(Lane* lane) {
+  if (lane == &low_ && low_lane_nice_ > 0) {
+    // On Linux the nice value is per thread. Best effort: a failure only
+    // leaves the thread at normal priority.
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), low_lane_nice_);
+  }
   MutexLock l(&mu_);
   for (;;) {
     while (lane->queue.empty() && !exiting_) WaitOn(&lane->work_cv);

@@ -21,7 +21,10 @@ namespace kvs {
 // work item.
 class Scheduler {
  public:
-  Scheduler();
+  // low_lane_nice > 0 lowers the CPU priority of the kLow thread by that much
+  // (Linux: setpriority on the thread), so that compactions yield the CPU to
+  // the threads serving reads and writes; see the POSIX file system.
+  explicit Scheduler(int low_lane_nice = 0);
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
@@ -57,6 +60,7 @@ class Scheduler {
   // No item queued or running on either lane.
   bool IdleLocked() KVS_REQUIRES(mu_);
 
+  const int low_lane_nice_;
   Mutex mu_;
   CondVar idle_cv_;  // Signalled whenever an item finishes.
   // Set by the destructor once all work is done: the threads return.

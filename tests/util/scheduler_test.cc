@@ -1,5 +1,9 @@
 #include "util/scheduler.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -124,6 +128,32 @@ TEST(SchedulerTest, DestructorWaitsForChainsAcrossPriorities) {
     owner.Schedule([&link] { link(99); }, Priority::kLow);
   }
   EXPECT_EQ(links.load(), 100);
+}
+
+// The nice value each lane's thread runs at.
+std::pair<int, int> LaneNiceValues(Scheduler* scheduler) {
+  std::atomic<int> high{-100};
+  std::atomic<int> low{-100};
+  auto nice_of_this_thread = [] {
+    return getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  };
+  scheduler->Schedule([&] { high = nice_of_this_thread(); },
+                      FileSystem::Priority::kHigh);
+  scheduler->Schedule([&] { low = nice_of_this_thread(); },
+                      FileSystem::Priority::kLow);
+  scheduler->WaitForIdle();
+  return {high.load(), low.load()};
+}
+
+TEST(SchedulerTest, LowLaneCanRunAtALowerCpuPriority) {
+  const int base = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  {
+    Scheduler plain;
+    EXPECT_EQ(LaneNiceValues(&plain), std::make_pair(base, base));
+  }
+  Scheduler lowered(/*low_lane_nice=*/10);
+  EXPECT_EQ(LaneNiceValues(&lowered),
+            std::make_pair(base, std::min(base + 10, 19)));
 }
 
 TEST(SchedulerTest, UnusedSchedulerIsCheap) {
