@@ -1,5 +1,7 @@
 #include "sstable/two_level_iterator.h"
 
+#include <array>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -101,6 +103,58 @@ TEST(EmptyIteratorTest, CleanupsRun) {
     it->RegisterCleanup([&runs] { runs += 10; });
   }
   EXPECT_EQ(runs, 11);
+}
+
+TEST(IteratorCleanupTest, NoneRegistered) {
+  std::unique_ptr<Iterator> it(NewEmptyIterator());
+  it.reset();  // Destroys an iterator with no cleanup.
+  SUCCEED();
+}
+
+TEST(IteratorCleanupTest, RunInRegistrationOrder) {
+  for (int n = 1; n <= 6; n++) {
+    std::vector<int> order;
+    {
+      std::unique_ptr<Iterator> it(NewEmptyIterator());
+      for (int i = 0; i < n; i++) {
+        it->RegisterCleanup([&order, i] { order.push_back(i); });
+      }
+      EXPECT_TRUE(order.empty());
+    }
+    std::vector<int> expected;
+    for (int i = 0; i < n; i++) expected.push_back(i);
+    EXPECT_EQ(order, expected) << n << " cleanups";
+  }
+}
+
+// Each kind of callable (small or too big for the inline slot, copyable or
+// move-only, a std::function) runs exactly once and is destroyed: the
+// shared_ptr each one captures is released (leaks are also caught by ASan).
+TEST(IteratorCleanupTest, EveryKindOfCallableRunsOnceAndIsDestroyed) {
+  auto token = std::make_shared<int>(0);
+  std::vector<std::string> ran;
+  for (bool first_slot : {true, false}) {
+    {
+      std::unique_ptr<Iterator> it(NewEmptyIterator());
+      if (!first_slot) it->RegisterCleanup([] {});
+      it->RegisterCleanup([token, &ran] { ran.push_back("small"); });
+      std::array<char, 200> big{};
+      big[199] = 'b';
+      it->RegisterCleanup([token, big, &ran] {
+        ran.push_back(std::string("big ") + big[199]);
+      });
+      auto owned = std::make_unique<std::string>("move-only");
+      it->RegisterCleanup(
+          [token, owned = std::move(owned), &ran] { ran.push_back(*owned); });
+      std::function<void()> fn = [token, &ran] { ran.push_back("function"); };
+      it->RegisterCleanup(fn);
+      EXPECT_EQ(token.use_count(), 6);  // fn still holds one.
+    }
+    EXPECT_EQ(token.use_count(), 1);
+    EXPECT_EQ(ran, (std::vector<std::string>{"small", "big b", "move-only",
+                                             "function"}));
+    ran.clear();
+  }
 }
 
 void CheckAgainstModel(TwoLevel& tl) {
