@@ -268,12 +268,16 @@ Iterator* Table::NewDataBlockIterator(const ReadOptions& options,
   return iter;
 }
 
+Iterator* Table::DataBlockIterator(const void* table,
+                                   const ReadOptions& options,
+                                   std::string_view index_value) {
+  return static_cast<const Table*>(table)->NewDataBlockIterator(options,
+                                                                index_value);
+}
+
 Iterator* Table::NewIterator(const ReadOptions& options) const {
   return NewTwoLevelIterator(index_->NewIterator(options_.comparator),
-                             [this, options](std::string_view index_value) {
-                               return NewDataBlockIterator(options,
-                                                           index_value);
-                             });
+                             &DataBlockIterator, this, options);
 }
 
 absl::Status Table::InternalGet(const ReadOptions& options,

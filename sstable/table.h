@@ -79,6 +79,10 @@ class Table {
                             std::string_view index_value, BlockRef* ref) const;
   Iterator* NewDataBlockIterator(const ReadOptions& options,
                                  std::string_view index_value) const;
+  // NewDataBlockIterator as a DataBlockFunction; table is the Table.
+  static Iterator* DataBlockIterator(const void* table,
+                                     const ReadOptions& options,
+                                     std::string_view index_value);
 
   const TableOptions options_;
   const std::unique_ptr<RandomAccessFile> file_;

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "lsm/iterator.h"
+#include "lsm/options.h"
 
 namespace kvs {
 
@@ -26,6 +27,20 @@ using DataIteratorFunction =
 // thread-safe (as any iterator).
 Iterator* NewTwoLevelIterator(Iterator* index_iter,
                               DataIteratorFunction data_iterator_function);
+
+// The same data-iterator factory as a plain function: arg is the caller's
+// object (a table), options a copy of the read's options. Unlike a
+// DataIteratorFunction, whose captures rarely fit std::function's inline
+// buffer, it costs no allocation per iterator.
+using DataBlockFunction = Iterator* (*)(const void* arg,
+                                        const ReadOptions& options,
+                                        std::string_view index_value);
+
+// As above, with data iterators made by data_block_function(arg, options,
+// index value). arg must outlive the result.
+Iterator* NewTwoLevelIterator(Iterator* index_iter,
+                              DataBlockFunction data_block_function,
+                              const void* arg, const ReadOptions& options);
 
 }  // namespace kvs
 

@@ -50,6 +50,11 @@ struct TwoLevel {
   std::vector<Entries> blocks;
   std::vector<int> bad;
   int opened = 0;
+  // Index values padded past the two-level iterator's inline copy of the
+  // current one.
+  bool long_index_values = false;
+  // Make through the DataBlockFunction overload instead of std::function.
+  bool function_pointer = false;
 
   Iterator* Make() {
     Entries index;
@@ -59,17 +64,37 @@ struct TwoLevel {
       std::string sep = blocks[i].empty()
                             ? (index.empty() ? "" : index.back().first)
                             : blocks[i].back().first;
-      index.emplace_back(sep, std::to_string(i));
+      // std::stoi skips the leading padding.
+      std::string value = long_index_values ? std::string(40, ' ') : "";
+      index.emplace_back(sep, value + std::to_string(i));
+    }
+    if (function_pointer) {
+      ReadOptions options;
+      options.fill_cache = false;  // Checked in OpenFromFunctionPointer.
+      return NewTwoLevelIterator(new VectorIterator(index),
+                                 &OpenFromFunctionPointer, this, options);
     }
     return NewTwoLevelIterator(
-        new VectorIterator(index), [this](std::string_view v) -> Iterator* {
-          opened++;
-          int i = std::stoi(std::string(v));
-          for (int b : bad) {
-            if (b == i) return NewErrorIterator(absl::DataLossError("bad"));
-          }
-          return new VectorIterator(blocks[i]);
-        });
+        new VectorIterator(index),
+        [this](std::string_view v) -> Iterator* { return Open(v); });
+  }
+
+  Iterator* Open(std::string_view index_value) {
+    opened++;
+    int i = std::stoi(std::string(index_value));
+    for (int b : bad) {
+      if (b == i) return NewErrorIterator(absl::DataLossError("bad"));
+    }
+    return new VectorIterator(blocks[i]);
+  }
+
+  static Iterator* OpenFromFunctionPointer(const void* arg,
+                                           const ReadOptions& options,
+                                           std::string_view index_value) {
+    EXPECT_FALSE(options.fill_cache);
+    // The tests own the TwoLevel and are single-threaded.
+    auto* self = const_cast<TwoLevel*>(static_cast<const TwoLevel*>(arg));
+    return self->Open(index_value);
   }
 
   Entries All() const {
@@ -210,6 +235,7 @@ TEST(TwoLevelIteratorTest, SkipsEmptyBlocksBothWays) {
   CheckAgainstModel(tl);
 }
 
+// Also covers long index values and the DataBlockFunction overload.
 TEST(TwoLevelIteratorTest, RandomLayouts) {
   Random rnd(7);
   for (int round = 0; round < 200; round++) {
@@ -219,6 +245,8 @@ TEST(TwoLevelIteratorTest, RandomLayouts) {
       m[rnd.RandomBytes(1 + rnd.Uniform(3))] = std::to_string(m.size());
     }
     TwoLevel tl;
+    tl.long_index_values = rnd.OneIn(2);
+    tl.function_pointer = rnd.OneIn(2);
     tl.blocks.emplace_back();
     for (const auto& e : m) {
       if (rnd.OneIn(3)) tl.blocks.emplace_back();
@@ -230,18 +258,31 @@ TEST(TwoLevelIteratorTest, RandomLayouts) {
 }
 
 TEST(TwoLevelIteratorTest, ReusesTheCurrentDataIterator) {
-  TwoLevel tl;
-  tl.blocks = {{{"a", "1"}, {"b", "2"}, {"c", "3"}}};
-  std::unique_ptr<Iterator> it(tl.Make());
-  it->Seek("a");
-  it->Seek("b");
-  it->Seek("c");
-  ASSERT_TRUE(it->Valid());
-  EXPECT_EQ(tl.opened, 1);
+  for (bool long_values : {false, true}) {
+    TwoLevel tl;
+    tl.long_index_values = long_values;
+    tl.blocks = {{{"a", "1"}, {"b", "2"}, {"c", "3"}}, {{"d", "4"}}};
+    std::unique_ptr<Iterator> it(tl.Make());
+    it->Seek("a");
+    it->Seek("b");
+    it->Seek("c");
+    ASSERT_TRUE(it->Valid());
+    EXPECT_EQ(tl.opened, 1);
+    it->Seek("d");
+    it->Seek("d");
+    ASSERT_TRUE(it->Valid());
+    EXPECT_EQ(it->value(), "4");
+    EXPECT_EQ(tl.opened, 2);
+    it->Seek("a");
+    ASSERT_TRUE(it->Valid());
+    EXPECT_EQ(it->value(), "1");
+    EXPECT_EQ(tl.opened, 3);
+  }
 }
 
-TEST(TwoLevelIteratorTest, ErrorsStopIterationAndStick) {
+void CheckErrorsStopIterationAndStick(bool function_pointer) {
   TwoLevel tl;
+  tl.function_pointer = function_pointer;
   tl.blocks = {{{"a", "1"}}, {{"b", "2"}}, {{"c", "3"}}};
   tl.bad = {1};
   std::unique_ptr<Iterator> it(tl.Make());
@@ -264,6 +305,13 @@ TEST(TwoLevelIteratorTest, ErrorsStopIterationAndStick) {
   back->Prev();
   EXPECT_FALSE(back->Valid());
   EXPECT_TRUE(absl::IsDataLoss(back->status()));
+}
+
+TEST(TwoLevelIteratorTest, ErrorsStopIterationAndStick) {
+  for (bool function_pointer : {false, true}) {
+    SCOPED_TRACE(function_pointer ? "function pointer" : "std::function");
+    CheckErrorsStopIterationAndStick(function_pointer);
+  }
 }
 
 }  // namespace
