@@ -1,5 +1,7 @@
 #include "sstable/block.h"
 
+#include <cstring>
+
 #include "util/coding.h"
 
 namespace kvs {
@@ -8,12 +10,24 @@ namespace {
 // Decodes the three varints heading an entry within [p, limit). Returns the
 // first byte of the key delta, or nullptr if the header is damaged or claims
 // more bytes than remain.
-const char* DecodeEntryHeader(const char* p, const char* limit,
-                              uint32_t* shared, uint32_t* unshared,
-                              uint32_t* value_length) {
-  if ((p = DecodeVarint32(p, limit, shared)) == nullptr) return nullptr;
-  if ((p = DecodeVarint32(p, limit, unshared)) == nullptr) return nullptr;
-  if ((p = DecodeVarint32(p, limit, value_length)) == nullptr) return nullptr;
+inline const char* DecodeEntryHeader(const char* p, const char* limit,
+                                     uint32_t* shared, uint32_t* unshared,
+                                     uint32_t* value_length) {
+  if (limit - p >= 3 &&
+      ((static_cast<unsigned char>(p[0]) | static_cast<unsigned char>(p[1]) |
+        static_cast<unsigned char>(p[2])) &
+       0x80) == 0) {
+    // The usual case: all three fit in one byte each (keys and values under
+    // 128 bytes).
+    *shared = static_cast<unsigned char>(p[0]);
+    *unshared = static_cast<unsigned char>(p[1]);
+    *value_length = static_cast<unsigned char>(p[2]);
+    p += 3;
+  } else {
+    if ((p = DecodeVarint32(p, limit, shared)) == nullptr) return nullptr;
+    if ((p = DecodeVarint32(p, limit, unshared)) == nullptr) return nullptr;
+    if ((p = DecodeVarint32(p, limit, value_length)) == nullptr) return nullptr;
+  }
   size_t remaining = static_cast<size_t>(limit - p);
   if (*unshared > remaining || *value_length > remaining - *unshared) {
     return nullptr;
@@ -147,10 +161,7 @@ bool Block::Iter::ParseNextEntry() {
     // key of an index block): point at it instead of copying.
     key_ = std::string_view(p, unshared);
   } else {
-    if (key_.data() != key_buf_.data()) key_buf_.assign(key_.data(), shared);
-    key_buf_.resize(shared);
-    key_buf_.append(p, unshared);
-    key_ = key_buf_;
+    SetDeltaKey(shared, std::string_view(p, unshared));
   }
   value_ = std::string_view(p + unshared, value_length);
   next_ = static_cast<uint32_t>(value_.data() + value_.size() - block_->data_);
@@ -160,6 +171,26 @@ bool Block::Iter::ParseNextEntry() {
     return false;
   }
   return true;
+}
+
+void Block::Iter::SetDeltaKey(uint32_t shared, std::string_view suffix) {
+  const size_t size = size_t{shared} + suffix.size();
+  if (size <= sizeof(inline_key_)) {
+    // The prefix may already be in place (the previous key was inline too), or
+    // be in the block or long_key_.
+    if (key_.data() != inline_key_)
+      std::memcpy(inline_key_, key_.data(), shared);
+    std::memcpy(inline_key_ + shared, suffix.data(), suffix.size());
+    key_ = std::string_view(inline_key_, size);
+    return;
+  }
+  if (key_.data() == long_key_.data()) {
+    long_key_.resize(shared);
+  } else {
+    long_key_.assign(key_.data(), shared);
+  }
+  long_key_.append(suffix.data(), suffix.size());
+  key_ = long_key_;
 }
 
 bool Block::Iter::RestartKey(uint32_t index, std::string_view* key) {

@@ -90,6 +90,8 @@ class Block::Iter final : public Iterator {
   void SeekToRestartPoint(uint32_t index);
   // Decodes the entry at next_; false (and invalid) at the end or on damage.
   bool ParseNextEntry();
+  // Makes key_ the first shared bytes of the current key_ followed by suffix.
+  void SetDeltaKey(uint32_t shared, std::string_view suffix);
   // The full key stored at restart point index; false (after Corrupt) if
   // damaged.
   bool RestartKey(uint32_t index, std::string_view* key);
@@ -99,8 +101,12 @@ class Block::Iter final : public Iterator {
   uint32_t current_;   // Offset of the current entry; entries_size_ if invalid.
   uint32_t next_ = 0;  // Offset of the entry after the current one.
   uint32_t restart_index_;  // Restart block holding current_.
-  std::string_view key_;    // Into the block, or into key_buf_.
-  std::string key_buf_;     // The current key when it is prefix-compressed.
+  std::string_view key_;    // Into the block, inline_key_ or long_key_.
+  // The current key when it is prefix-compressed: in inline_key_ if it fits
+  // (internal keys of short user keys do, so a new iterator allocates
+  // nothing), else in long_key_.
+  char inline_key_[48];
+  std::string long_key_;
   std::string_view value_;
   absl::Status status_;
 };

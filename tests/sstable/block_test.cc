@@ -166,6 +166,29 @@ TEST(BlockTest, LongKeysAndValues) {
   CheckBlock(*OwnedBlock(data), entries, &rnd);
 }
 
+// Block::Iter keeps prefix-compressed keys up to 48 bytes in an inline buffer
+// and longer ones in a string: keys sharing long prefixes whose lengths cross
+// that size in both directions (inline to long, long to inline, long to long)
+// must all come back whole.
+TEST(BlockTest, DeltaKeysCrossingTheInlineKeySize) {
+  Random rnd(11);
+  for (int round = 0; round < 50; round++) {
+    std::map<std::string, std::string> m;
+    const std::string prefix(rnd.Uniform(60), 'p');
+    while (m.size() < 60) {
+      std::string key = prefix + rnd.RandomBytes(rnd.Uniform(40));
+      m[key] = std::to_string(m.size());
+    }
+    Entries entries(m.begin(), m.end());
+    for (int interval : {1, 4, 16, 100}) {
+      std::unique_ptr<Block> block = OwnedBlock(BuildBlock(entries, interval));
+      SCOPED_TRACE("round " + std::to_string(round) + " interval " +
+                   std::to_string(interval));
+      CheckBlock(*block, entries, &rnd);
+    }
+  }
+}
+
 TEST(BlockTest, ManyEntriesAcrossRestartIntervals) {
   for (int interval : {1, 2, 3, 16, 1000}) {
     for (int n : {2, 15, 16, 17, 100, 1000}) {
