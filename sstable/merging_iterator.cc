@@ -26,15 +26,14 @@ class MergingIterator final : public Iterator {
   MergingIterator(const Comparator* cmp, std::vector<Iterator*> children)
       : cmp_(cmp) {
     children_.reserve(children.size());
-    for (Iterator* it : children) children_.push_back(Child{it, {}, false});
-    heap_.reserve(children_.size());
+    for (Iterator* it : children) children_.push_back(Child{it, {}, false, 0});
   }
 
   ~MergingIterator() override {
     for (Child& c : children_) delete c.iter;
   }
 
-  bool Valid() const override { return !failed_ && !heap_.empty(); }
+  bool Valid() const override { return !failed_ && heap_size_ > 0; }
 
   void SeekToFirst() override {
     failed_ = false;
@@ -68,7 +67,7 @@ class MergingIterator final : public Iterator {
 
   void Next() override {
     assert(Valid());
-    uint32_t current = heap_[0];
+    uint32_t current = heap(0);
     if (direction_ == Direction::kForward) {
       children_[current].iter->Next();
       Refresh(current);
@@ -96,7 +95,7 @@ class MergingIterator final : public Iterator {
 
   void Prev() override {
     assert(Valid());
-    uint32_t current = heap_[0];
+    uint32_t current = heap(0);
     if (direction_ == Direction::kReverse) {
       children_[current].iter->Prev();
       Refresh(current);
@@ -122,12 +121,12 @@ class MergingIterator final : public Iterator {
 
   std::string_view key() const override {
     assert(Valid());
-    return children_[heap_[0]].key;
+    return children_[heap(0)].key;
   }
 
   std::string_view value() const override {
     assert(Valid());
-    return children_[heap_[0]].iter->value();
+    return children_[heap(0)].iter->value();
   }
 
   absl::Status status() const override {
@@ -142,12 +141,19 @@ class MergingIterator final : public Iterator {
   enum class Direction { kForward, kReverse };
 
   // A child with its validity and key cached, so heap comparisons make no
-  // virtual calls.
+  // virtual calls. heap_entry is not about this child: it is slot i of the
+  // heap, kept here so that children and heap take one allocation.
   struct Child {
     Iterator* iter;
     std::string_view key;
     bool valid;
+    uint32_t heap_entry;
   };
+
+  // Slot pos of the heap: the index of a valid child. REQUIRES: pos <
+  // heap_size_.
+  uint32_t& heap(size_t pos) { return children_[pos].heap_entry; }
+  uint32_t heap(size_t pos) const { return children_[pos].heap_entry; }
 
   // Re-reads child i's state after it moved. A child that stops with an error
   // makes the whole iterator invalid: skipping its entries would silently
@@ -171,41 +177,40 @@ class MergingIterator final : public Iterator {
   }
 
   void SiftDown(size_t pos) {
-    const size_t n = heap_.size();
-    uint32_t moving = heap_[pos];
+    const size_t n = heap_size_;
+    uint32_t moving = heap(pos);
     while (true) {
       size_t child = 2 * pos + 1;
       if (child >= n) break;
-      if (child + 1 < n && Before(heap_[child + 1], heap_[child])) child++;
-      if (!Before(heap_[child], moving)) break;
-      heap_[pos] = heap_[child];
+      if (child + 1 < n && Before(heap(child + 1), heap(child))) child++;
+      if (!Before(heap(child), moving)) break;
+      heap(pos) = heap(child);
       pos = child;
     }
-    heap_[pos] = moving;
+    heap(pos) = moving;
   }
 
   // After the top child moved in the current direction: keep it if still valid,
   // else drop it.
   void FixTop() {
-    if (!children_[heap_[0]].valid) {
-      heap_[0] = heap_.back();
-      heap_.pop_back();
-      if (heap_.empty()) return;
+    if (!children_[heap(0)].valid) {
+      heap(0) = heap(--heap_size_);
+      if (heap_size_ == 0) return;
     }
     SiftDown(0);
   }
 
   void BuildHeap() {
-    heap_.clear();
+    heap_size_ = 0;
     for (uint32_t i = 0; i < children_.size(); i++) {
-      if (children_[i].valid) heap_.push_back(i);
+      if (children_[i].valid) heap(heap_size_++) = i;
     }
-    for (size_t i = heap_.size() / 2; i-- > 0;) SiftDown(i);
+    for (size_t i = heap_size_ / 2; i-- > 0;) SiftDown(i);
   }
 
   const Comparator* const cmp_;
   std::vector<Child> children_;
-  std::vector<uint32_t> heap_;  // Indices of the valid children.
+  size_t heap_size_ = 0;  // Number of valid children, all in the heap.
   Direction direction_ = Direction::kForward;
   bool failed_ = false;  // A child stopped with an error since the last Seek*.
 };
