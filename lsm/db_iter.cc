@@ -18,6 +18,7 @@ class DBIter final : public Iterator {
   DBIter(const Comparator* ucmp, Iterator* iter, SequenceNumber sequence,
          std::optional<std::string> lower, std::optional<std::string> upper)
       : ucmp_(ucmp),
+        ucmp_is_bytewise_(ucmp == BytewiseComparator()),
         iter_(iter),
         sequence_(sequence),
         lower_(std::move(lower)),
@@ -68,7 +69,7 @@ class DBIter final : public Iterator {
   void Seek(std::string_view target) override {
     direction_ = Direction::kForward;
     ClearSaved();
-    if (lower_ && ucmp_->Compare(target, *lower_) < 0) target = *lower_;
+    if (lower_ && CompareUserKeys(target, *lower_) < 0) target = *lower_;
     SeekInternal(target);
     FindNextUserEntry(false);
   }
@@ -105,7 +106,7 @@ class DBIter final : public Iterator {
       while (true) {
         iter_->Prev();
         if (!iter_->Valid()) break;
-        if (ucmp_->Compare(ExtractUserKey(iter_->key()), saved_key_) < 0) {
+        if (CompareUserKeys(ExtractUserKey(iter_->key()), saved_key_) < 0) {
           break;
         }
       }
@@ -116,6 +117,12 @@ class DBIter final : public Iterator {
 
  private:
   enum class Direction { kForward, kReverse };
+
+  // The bytewise order is compared inline: a scan compares every entry's user
+  // key with the previous one.
+  int CompareUserKeys(std::string_view a, std::string_view b) const {
+    return ucmp_is_bytewise_ ? a.compare(b) : ucmp_->Compare(a, b);
+  }
 
   void SeekInternal(std::string_view user_key) {
     scratch_.clear();
@@ -143,14 +150,14 @@ class DBIter final : public Iterator {
       ParsedInternalKey ikey;
       if (!Parse(&ikey)) return;
       if (ikey.sequence > sequence_) continue;  // Too new for this view.
-      if (skipping && ucmp_->Compare(ikey.user_key, saved_key_) <= 0) continue;
+      if (skipping && CompareUserKeys(ikey.user_key, saved_key_) <= 0) continue;
       if (ikey.type == kTypeDeletion) {
         // Hides every older entry of this key.
         saved_key_.assign(ikey.user_key.data(), ikey.user_key.size());
         skipping = true;
         continue;
       }
-      if (upper_ && ucmp_->Compare(ikey.user_key, *upper_) >= 0) break;
+      if (upper_ && CompareUserKeys(ikey.user_key, *upper_) >= 0) break;
       valid_ = true;
       saved_key_.clear();
       return;
@@ -168,7 +175,7 @@ class DBIter final : public Iterator {
       if (!Parse(&ikey)) return;
       if (ikey.sequence <= sequence_) {
         if (value_type != kTypeDeletion &&
-            ucmp_->Compare(ikey.user_key, saved_key_) < 0) {
+            CompareUserKeys(ikey.user_key, saved_key_) < 0) {
           break;  // Reached the key before the one we have: saved_* is the
                   // answer.
         }
@@ -186,7 +193,7 @@ class DBIter final : public Iterator {
     // An error (not the start of the data) ended the loop: newer entries of
     // the key may be among those never reached, so saved_* is not the answer.
     if (value_type == kTypeDeletion || !iter_->status().ok() ||
-        (lower_ && ucmp_->Compare(saved_key_, *lower_) < 0)) {
+        (lower_ && CompareUserKeys(saved_key_, *lower_) < 0)) {
       valid_ = false;
       ClearSaved();
       direction_ = Direction::kForward;
@@ -196,6 +203,7 @@ class DBIter final : public Iterator {
   }
 
   const Comparator* const ucmp_;
+  const bool ucmp_is_bytewise_;
   const std::unique_ptr<Iterator> iter_;
   const SequenceNumber sequence_;
   const std::optional<std::string> lower_;

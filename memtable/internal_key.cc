@@ -77,19 +77,6 @@ absl::StatusOr<ParsedInternalKey> DecodeInternalKey(
   return parsed;
 }
 
-int InternalKeyComparator::Compare(std::string_view a,
-                                   std::string_view b) const {
-  const int r = user_comparator_->Compare(ExtractUserKey(a), ExtractUserKey(b));
-  if (r != 0) return r;
-  // One comparison of the packed trailers orders by sequence and then by type,
-  // both descending.
-  const uint64_t ta = ExtractTrailer(a);
-  const uint64_t tb = ExtractTrailer(b);
-  if (ta > tb) return -1;
-  if (ta < tb) return 1;
-  return 0;
-}
-
 const char* InternalKeyComparator::Name() const {
   return "kvs.InternalKeyComparator";
 }

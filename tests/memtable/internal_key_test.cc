@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
 #include "util/coding.h"
 #include "util/random.h"
@@ -151,6 +152,75 @@ TEST(InternalKeyComparatorTest, UsesUserComparator) {
   EXPECT_LT(cmp.Compare(IKey("b", 1, kTypeValue), IKey("a", 9, kTypeValue)), 0);
   // Sequence stays descending within a user key.
   EXPECT_LT(cmp.Compare(IKey("a", 9, kTypeValue), IKey("a", 1, kTypeValue)), 0);
+}
+
+std::string Escaped(std::string_view bytes) {
+  return absl::CEscape(absl::string_view(bytes.data(), bytes.size()));
+}
+
+// The bytewise comparator behind another pointer: an InternalKeyComparator over
+// it takes the generic path (a virtual call) instead of the inline one.
+class WrappedBytewise : public Comparator {
+ public:
+  int Compare(std::string_view a, std::string_view b) const override {
+    return BytewiseComparator()->Compare(a, b);
+  }
+  const char* Name() const override { return BytewiseComparator()->Name(); }
+  void FindShortestSeparator(std::string* start,
+                             std::string_view limit) const override {
+    BytewiseComparator()->FindShortestSeparator(start, limit);
+  }
+  void FindShortSuccessor(std::string* key) const override {
+    BytewiseComparator()->FindShortSuccessor(key);
+  }
+};
+
+// The inline bytewise comparison must return exactly what the generic path
+// returns, on keys that stress it: empty user keys, prefixes of one another,
+// bytes >= 0x80 (signedness), equal user keys with different trailers, and
+// damaged keys shorter than the trailer.
+TEST(InternalKeyComparatorTest, BytewiseFastPathMatchesGenericPath) {
+  InternalKeyComparator fast(BytewiseComparator());
+  WrappedBytewise wrapped;
+  InternalKeyComparator generic(&wrapped);
+
+  Random rnd(301);
+  std::vector<std::string> keys = {"", "a", "\x80", "abcdefg"};
+  const std::string alphabet("\x00\x01\x7f\x80\xfe\xff", 6);
+  std::vector<std::string> user_keys = {""};
+  for (int i = 0; i < 60; i++) {
+    std::string u;
+    if (rnd.OneIn(3) && !user_keys.empty()) {
+      // A prefix or an extension of an earlier key.
+      u = user_keys[rnd.Uniform(user_keys.size())];
+      if (rnd.OneIn(2)) {
+        u.resize(rnd.Uniform(u.size() + 1));
+      } else {
+        u += alphabet[rnd.Uniform(alphabet.size())];
+      }
+    } else {
+      size_t len = rnd.Uniform(20);
+      for (size_t j = 0; j < len; j++) {
+        u += rnd.OneIn(2) ? alphabet[rnd.Uniform(alphabet.size())]
+                          : static_cast<char>(rnd.Uniform(256));
+      }
+    }
+    user_keys.push_back(u);
+  }
+  for (const std::string& u : user_keys) {
+    keys.push_back(IKey(u, rnd.Uniform(1000), kTypeValue));
+    keys.push_back(IKey(u, rnd.Uniform(3), kTypeDeletion));
+    keys.push_back(IKey(u, kMaxSequenceNumber, kValueTypeForSeek));
+  }
+  size_t fast_path_nonzero = 0;
+  for (const std::string& a : keys) {
+    for (const std::string& b : keys) {
+      const int r = fast.Compare(a, b);
+      ASSERT_EQ(r, generic.Compare(a, b)) << Escaped(a) << " vs " << Escaped(b);
+      if (r != 0) fast_path_nonzero++;
+    }
+  }
+  EXPECT_GT(fast_path_nonzero, keys.size() * keys.size() / 2);
 }
 
 TEST(InternalKeyComparatorTest, ShortKeysCompareWithoutCrashing) {
