@@ -125,9 +125,9 @@ class DBIter final : public Iterator {
   }
 
   void SeekInternal(std::string_view user_key) {
-    scratch_.clear();
-    AppendInternalKey(&scratch_, user_key, sequence_, kValueTypeForSeek);
-    iter_->Seek(scratch_);
+    // LookupKey keeps short keys inline: no allocation per seek.
+    const LookupKey target(user_key, sequence_);
+    iter_->Seek(target.internal_key());
   }
 
   void ClearSaved() {
@@ -214,7 +214,6 @@ class DBIter final : public Iterator {
   bool valid_ = false;
   std::string saved_key_;
   std::string saved_value_;
-  std::string scratch_;
 };
 
 }  // namespace

@@ -131,11 +131,17 @@ class MemTable::MemTableIterator final : public Iterator {
   void SeekToLast() override { iter_.SeekToLast(); }
   void Seek(std::string_view target) override {
     // The skip list compares entries; give the target the entry's length
-    // prefix.
-    scratch_.clear();
-    PutVarint32(&scratch_, static_cast<uint32_t>(target.size()));
-    scratch_.append(target.data(), target.size());
-    iter_.Seek(scratch_.data());
+    // prefix. Short targets are built on the stack: no allocation per seek.
+    char buf[kMaxVarint32Bytes + 128];
+    const size_t size = kMaxVarint32Bytes + target.size();
+    char* start = buf;
+    if (size > sizeof(buf)) {
+      scratch_.resize(size);
+      start = scratch_.data();
+    }
+    char* p = EncodeVarint32(start, static_cast<uint32_t>(target.size()));
+    if (!target.empty()) std::memcpy(p, target.data(), target.size());
+    iter_.Seek(start);
   }
   void Next() override { iter_.Next(); }
   void Prev() override { iter_.Prev(); }
@@ -147,7 +153,7 @@ class MemTable::MemTableIterator final : public Iterator {
 
  private:
   Table::Iterator iter_;
-  std::string scratch_;
+  std::string scratch_;  // The seek target when it is too long for the stack.
 };
 
 Iterator* MemTable::NewIterator() {

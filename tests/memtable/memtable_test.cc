@@ -197,6 +197,39 @@ TEST(MemTableTest, LargeKeysAndValues) {
   EXPECT_GE(mem->ApproximateMemoryUsage(), 2 * big_value.size());
 }
 
+// The iterator builds short seek targets on the stack and long ones on the
+// heap: seeks must land right on both sides of that limit.
+TEST(MemTableTest, IteratorSeeksShortAndLongTargets) {
+  MemTableHolder mem;
+  std::vector<std::string> keys;
+  for (size_t len : {0, 1, 100, 115, 116, 117, 118, 119, 120, 121, 200, 5000}) {
+    keys.push_back(std::string(len, 'k'));
+  }
+  SequenceNumber seq = 1;
+  for (const std::string& k : keys) {
+    mem->Add(seq++, kTypeValue, k, "v" + std::to_string(k.size()));
+  }
+  std::unique_ptr<Iterator> it(mem->NewIterator());
+  for (size_t i = 0; i < keys.size(); i++) {
+    std::string target;
+    AppendInternalKey(&target, keys[i], kMaxSequenceNumber, kValueTypeForSeek);
+    it->Seek(target);
+    ASSERT_TRUE(it->Valid()) << keys[i].size();
+    EXPECT_EQ(ExtractUserKey(it->key()), keys[i]);
+    EXPECT_EQ(it->value(), "v" + std::to_string(keys[i].size()));
+    // Just past this key: the next one, or the end.
+    target.clear();
+    AppendInternalKey(&target, keys[i], 0, kTypeDeletion);
+    it->Seek(target);
+    if (i + 1 < keys.size()) {
+      ASSERT_TRUE(it->Valid());
+      EXPECT_EQ(ExtractUserKey(it->key()), keys[i + 1]);
+    } else {
+      EXPECT_FALSE(it->Valid());
+    }
+  }
+}
+
 TEST(MemTableTest, MemoryUsageGrows) {
   MemTableHolder mem;
   const size_t initial = mem->ApproximateMemoryUsage();
