@@ -218,9 +218,39 @@ void Block::Iter::SeekToFirst() {
 
 void Block::Iter::SeekToLast() {
   if (!status_.ok() || block_->num_restarts_ == 0) return Invalidate();
-  SeekToRestartPoint(block_->num_restarts_ - 1);
-  while (ParseNextEntry() && next_ < block_->entries_size_) {
+  ScanToLastBefore(block_->num_restarts_ - 1, block_->entries_size_);
+}
+
+void Block::Iter::ScanToLastBefore(uint32_t index, uint32_t limit) {
+  SeekToRestartPoint(index);
+  prev_entries_.clear();
+  prev_keys_.clear();
+  while (ParseNextEntry()) {
+    prev_keys_.append(key_.data(), key_.size());
+    const auto value_offset =
+        static_cast<uint32_t>(value_.data() - block_->data_);
+    prev_entries_.push_back(
+        PrevEntry{current_, static_cast<uint32_t>(prev_keys_.size()),
+                  value_offset, static_cast<uint32_t>(value_.size())});
+    if (next_ >= limit) break;
   }
+  if (!Valid()) {  // Damage.
+    prev_entries_.clear();
+    return;
+  }
+  prev_restart_index_ = index;
+  prev_pos_ = prev_entries_.size() - 1;
+  MoveToPrevEntry(prev_pos_);
+}
+
+void Block::Iter::MoveToPrevEntry(size_t pos) {
+  const PrevEntry& e = prev_entries_[pos];
+  const uint32_t key_begin = pos == 0 ? 0 : prev_entries_[pos - 1].key_end;
+  current_ = e.offset;
+  next_ = e.value_offset + e.value_size;
+  restart_index_ = prev_restart_index_;
+  key_ = std::string_view(prev_keys_.data() + key_begin, e.key_end - key_begin);
+  value_ = std::string_view(block_->data_ + e.value_offset, e.value_size);
 }
 
 void Block::Iter::Seek(std::string_view target) {
@@ -253,6 +283,12 @@ void Block::Iter::Next() {
 
 void Block::Iter::Prev() {
   if (!Valid()) return;
+  // The entry before this one was decoded by the scan that reached this one.
+  if (prev_pos_ > 0 && prev_pos_ < prev_entries_.size() &&
+      prev_entries_[prev_pos_].offset == current_) {
+    MoveToPrevEntry(--prev_pos_);
+    return;
+  }
   // Back up to the restart point before the current entry, then scan forward to
   // the entry just before it.
   const uint32_t original = current_;
@@ -261,9 +297,7 @@ void Block::Iter::Prev() {
     if (index == 0) return Invalidate();
     index--;
   }
-  SeekToRestartPoint(index);
-  while (ParseNextEntry() && next_ < original) {
-  }
+  ScanToLastBefore(index, original);
 }
 
 }  // namespace kvs

@@ -92,6 +92,12 @@ class Block::Iter final : public Iterator {
   bool ParseNextEntry();
   // Makes key_ the first shared bytes of the current key_ followed by suffix.
   void SetDeltaKey(uint32_t shared, std::string_view suffix);
+  // Scans the entries from restart point index and stops at the last one that
+  // ends at or after limit (or at the end), remembering every entry passed in
+  // prev_entries_.
+  void ScanToLastBefore(uint32_t index, uint32_t limit);
+  // Positions at prev_entries_[pos].
+  void MoveToPrevEntry(size_t pos);
   // The full key stored at restart point index; false (after Corrupt) if
   // damaged.
   bool RestartKey(uint32_t index, std::string_view* key);
@@ -109,6 +115,20 @@ class Block::Iter final : public Iterator {
   std::string long_key_;
   std::string_view value_;
   absl::Status status_;
+
+  // Entries are delta-encoded forward, so going back means scanning forward
+  // from a restart point. Each scan keeps what it decoded, so the other Prev
+  // calls within the same restart interval are O(1) instead of a rescan each.
+  struct PrevEntry {
+    uint32_t offset;   // Of the entry in the block.
+    uint32_t key_end;  // Its key is prev_keys_ from the previous key_end.
+    uint32_t value_offset;
+    uint32_t value_size;
+  };
+  std::vector<PrevEntry> prev_entries_;
+  std::string prev_keys_;
+  uint32_t prev_restart_index_ = 0;  // The interval prev_entries_ covers.
+  size_t prev_pos_ = 0;  // The entry of prev_entries_ last moved to.
 };
 
 }  // namespace kvs
