@@ -223,16 +223,24 @@ void Version::AddIterators(const ReadOptions& options,
   }
 }
 
+namespace {
+
+// The level iterator's data iterators: one table per file, through the table
+// cache. A plain function, so making a level iterator allocates no closure.
+Iterator* NewFileIterator(const void* table_cache, const ReadOptions& options,
+                          std::string_view file_value) {
+  return static_cast<TableCache*>(const_cast<void*>(table_cache))
+      ->NewIterator(options, DecodeFixed64(file_value.data()),
+                    DecodeFixed64(file_value.data() + 8));
+}
+
+}  // namespace
+
 Iterator* NewLevelIterator(const ReadOptions& options, TableCache* table_cache,
                            const InternalKeyComparator* icmp,
                            const std::vector<FileMetaData*>* files) {
-  return NewTwoLevelIterator(
-      new LevelFileIterator(icmp, files),
-      [table_cache, options](std::string_view file_value) -> Iterator* {
-        return table_cache->NewIterator(options,
-                                        DecodeFixed64(file_value.data()),
-                                        DecodeFixed64(file_value.data() + 8));
-      });
+  return NewTwoLevelIterator(new LevelFileIterator(icmp, files),
+                             &NewFileIterator, table_cache, options);
 }
 
 std::vector<FileMetaData*> Version::GetOverlappingInputs(
