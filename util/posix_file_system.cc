@@ -233,6 +233,7 @@ class PosixMmapLogFile final : public WritableFile {
   // page size, so every mapping starts at a page-aligned offset.
   static constexpr size_t kFirstChunk = 64 * 1024;
   static constexpr size_t kMaxChunk = 1024 * 1024;
+  static constexpr size_t kLargeAppend = 16 * 1024;
 
   PosixMmapLogFile(std::string path, int fd)
       : path_(std::move(path)), fd_(fd) {}
@@ -249,7 +250,17 @@ class PosixMmapLogFile final : public WritableFile {
       }
       const size_t n =
           std::min(data.size(), static_cast<size_t>(limit_ - cursor_));
-      std::memcpy(cursor_, data.data(), n);
+      if (n >= kLargeAppend) {
+        // A large append costs less as one pwrite into the page cache than as
+        // a page fault on every fresh page of the mapping; the mapping sees
+        // the same pages.
+        absl::Status s =
+            PwriteAll(data.substr(0, n),
+                      chunk_offset_ + static_cast<uint64_t>(cursor_ - base_));
+        if (!s.ok()) return s;
+      } else {
+        std::memcpy(cursor_, data.data(), n);
+      }
       cursor_ += n;
       data.remove_prefix(n);
     }
@@ -286,6 +297,20 @@ class PosixMmapLogFile final : public WritableFile {
  private:
   absl::Status ClosedError() const {
     return absl::FailedPreconditionError("file already closed: " + path_);
+  }
+
+  absl::Status PwriteAll(std::string_view data, uint64_t offset) {
+    while (!data.empty()) {
+      const ssize_t r =
+          pwrite(fd_, data.data(), data.size(), static_cast<off_t>(offset));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return IoError("pwrite", path_, errno);
+      }
+      data.remove_prefix(static_cast<size_t>(r));
+      offset += static_cast<uint64_t>(r);
+    }
+    return absl::OkStatus();
   }
 
   // Called when the current chunk is full (or at the first append).

@@ -161,7 +161,10 @@ TEST_F(PosixFileSystemTest, LogFileRoundTripsAcrossChunks) {
   uint32_t seed = 1;
   while (expected.size() < (3u << 20)) {
     seed = seed * 1103515245 + 12345;
+    // Mostly small appends (copied through the mapping), some of 16 KiB and
+    // more (written with pwrite).
     size_t n = (seed >> 8) % 5000;
+    if ((seed >> 4) % 16 == 0) n = 16 * 1024 + (seed >> 8) % 50000;
     if (expected.size() > (1u << 20) && expected.size() < (1u << 20) + 5000) {
       n = 300 * 1024;  // One append spanning a whole chunk boundary.
     }
