@@ -49,6 +49,7 @@ absl::Status DBImpl::FlushImmutableMemTable() {
   imm_->Unref();
   imm_ = nullptr;
   stats_.flush_micros += fs_->NowMicros() - start;
+  CloseCoveredLogs();
   RemoveObsoleteFiles();
   return absl::OkStatus();
 }

@@ -93,6 +93,8 @@ DBImpl::~DBImpl() {
       logfile_->Close().IgnoreError();
       logfile_.reset();
     }
+    for (auto& [number, file] : unsynced_logs_) file->Close().IgnoreError();
+    unsynced_logs_.clear();
     if (mem_ != nullptr) mem_->Unref();
     if (imm_ != nullptr) imm_->Unref();
     mem_ = imm_ = nullptr;
@@ -192,9 +194,18 @@ absl::Status DBImpl::OpenAndRecover() {
   std::sort(logs.begin(), logs.end());
   VersionEdit edit;
   SequenceNumber max_sequence = versions_->LastSequence();
+  SequenceNumber next_sequence = 0;
+  bool gap = false;
   for (uint64_t log_number : logs) {
     versions_->MarkFileNumberUsed(log_number);
-    s = RecoverLogFile(log_number, &edit, &max_sequence);
+    if (gap) {
+      // Beyond a lost tail: replaying it would not be a prefix of the writes.
+      // It becomes obsolete below, like the replayed ones.
+      Log(info_log_.get(), "not replaying WAL #%" PRIu64 ": it follows a gap",
+          log_number);
+      continue;
+    }
+    s = RecoverLogFile(log_number, &edit, &max_sequence, &next_sequence, &gap);
     if (!s.ok()) return s;
   }
   if (versions_->LastSequence() < max_sequence) {
@@ -248,7 +259,8 @@ absl::Status DBImpl::NewDB() {
 }
 
 absl::Status DBImpl::RecoverLogFile(uint64_t log_number, VersionEdit* edit,
-                                    SequenceNumber* max_sequence) {
+                                    SequenceNumber* max_sequence,
+                                    SequenceNumber* next_sequence, bool* gap) {
   std::string fname = LogFileName(dbname_, log_number);
   auto file = fs_->NewSequentialFile(fname);
   if (!file.ok()) return file.status();
@@ -276,10 +288,29 @@ absl::Status DBImpl::RecoverLogFile(uint64_t log_number, VersionEdit* edit,
       s = absl::OkStatus();
       continue;
     }
+    const SequenceNumber sequence = WriteBatchInternal::Sequence(batch);
+    if (WriteBatchInternal::Count(batch) == 0) {
+      // A WAL's opening record: the previous WAL must have ended just before
+      // it. If not, that WAL's tail was lost (it was not synced when the power
+      // went), and nothing from here on may be replayed.
+      if (records > 0) continue;  // Only a WAL's first record opens it.
+      if (*next_sequence != 0 && sequence != *next_sequence) {
+        Log(info_log_.get(),
+            "%s starts at sequence %" PRIu64
+            " but the WAL before it ends "
+            "before %" PRIu64 ": that WAL lost its tail; stopping here",
+            fname.c_str(), sequence, *next_sequence);
+        *gap = true;
+        break;
+      }
+      *next_sequence = sequence;
+      continue;
+    }
     if (mem == nullptr) {
       mem = new MemTable(internal_comparator_);
       mem->Ref();
     }
+    *next_sequence = sequence + WriteBatchInternal::Count(batch);
     s = WriteBatchInternal::InsertInto(batch, mem);
     if (!s.ok()) break;
     records++;
@@ -311,14 +342,11 @@ absl::Status DBImpl::RecoverLogFile(uint64_t log_number, VersionEdit* edit,
 }
 
 absl::Status DBImpl::SwitchToNewLog(uint64_t number) {
-  // Writes to the old WAL that were not synced must become durable before any
-  // write to the new one can: recovery after a power loss must yield a prefix
-  // of the write order, and a sync write promises that everything before it
-  // survives.
-  if (log_ != nullptr) {
-    absl::Status s = log_->Sync();
-    if (!s.ok()) return s;
-  }
+  // The old WAL is not synced here. Its unsynced tail may then be lost in a
+  // power loss while later writes in the new WAL survive; the new WAL's opening
+  // record lets recovery see that gap and stop before it, so the recovered
+  // state stays a prefix of the write order. A sync write syncs the old WALs
+  // first (WriteInternal), so it never lands beyond such a gap.
   auto file = fs_->NewLogFile(LogFileName(dbname_, number));
   if (!file.ok()) return file.status();
   absl::Status s = fs_->SyncDir(dbname_);
@@ -329,13 +357,26 @@ absl::Status DBImpl::SwitchToNewLog(uint64_t number) {
   }
   if (logfile_ != nullptr) {
     log_.reset();
-    // Everything in it was synced above; a close error cannot lose data.
-    logfile_->Close().IgnoreError();
+    unsynced_logs_.emplace_back(logfile_number_, std::move(logfile_));
   }
   logfile_ = std::move(*file);
   logfile_number_ = number;
   log_ = std::make_unique<wal::Writer>(logfile_.get(), 0);
-  return absl::OkStatus();
+  // The opening record: an empty batch carrying the first sequence this WAL
+  // can hold (docs/format.md, "Write-ahead log").
+  WriteBatch opening;
+  WriteBatchInternal::SetSequence(&opening, versions_->LastSequence() + 1);
+  return log_->AddRecord(WriteBatchInternal::Contents(opening));
+}
+
+void DBImpl::CloseCoveredLogs() {
+  const uint64_t oldest_needed = versions_->LogNumber();
+  std::erase_if(unsynced_logs_, [oldest_needed](auto& log) {
+    if (log.first >= oldest_needed) return false;
+    // Flushed tables hold its data now; a close error cannot lose any.
+    log.second->Close().IgnoreError();
+    return true;
+  });
 }
 
 bool DBImpl::GetProperty(std::string_view property, std::string* value) {

@@ -111,14 +111,29 @@ class DBImpl final : public DB {
 
   // --- open and recovery (db_impl.cc) ---
   absl::Status NewDB();
+  // Replays one WAL into level-0 tables. *next_sequence is the sequence the
+  // replayed logs so far end before (0: unknown); if this log's opening record
+  // says it starts elsewhere, the previous log lost its tail, and *gap is set
+  // instead of replaying anything past that point.
   absl::Status RecoverLogFile(uint64_t log_number, VersionEdit* edit,
-                              SequenceNumber* max_sequence)
+                              SequenceNumber* max_sequence,
+                              SequenceNumber* next_sequence, bool* gap)
       KVS_REQUIRES(mutex_);
-  // Creates WAL number and makes it the one writes go to. Its directory entry
-  // is synced, so a sync write to it survives a power loss.
+  // Creates WAL number and makes it the one writes go to, opening it with a
+  // record of the sequence it starts at. Its directory entry is synced, so a
+  // sync write to it survives a power loss. The previous WAL is not synced
+  // here (that would stall writers at every memtable switch): it joins
+  // unsynced_logs_.
   absl::Status SwitchToNewLog(uint64_t number) KVS_REQUIRES(mutex_);
+  // Closes the unsynced WALs that flushed tables now cover.
+  void CloseCoveredLogs() KVS_REQUIRES(mutex_);
 
   // --- write path (db_write.cc) ---
+  using UnsyncedLogs =
+      std::vector<std::pair<uint64_t, std::unique_ptr<WritableFile>>>;
+  // Syncs and closes logs (taken out of unsynced_logs_ by the caller, so no
+  // one else touches them meanwhile); the first error.
+  static absl::Status SyncAndCloseLogs(UnsyncedLogs* logs);
   // Makes sure the memtable has room, switching to a new memtable and WAL (and
   // waiting for the previous flush) as needed. force switches even when there
   // is room (used by Flush).
@@ -190,6 +205,9 @@ class DBImpl final : public DB {
   std::unique_ptr<WritableFile> logfile_ KVS_GUARDED_BY(mutex_);
   uint64_t logfile_number_ KVS_GUARDED_BY(mutex_) = 0;
   std::unique_ptr<wal::Writer> log_ KVS_GUARDED_BY(mutex_);
+  // Earlier WALs (number, file) written since their last sync. A sync write
+  // syncs them before the current WAL: everything before it must be durable.
+  UnsyncedLogs unsynced_logs_ KVS_GUARDED_BY(mutex_);
 
   // Writers waiting their turn; the head one writes for the group.
   std::deque<Writer*> writers_ KVS_GUARDED_BY(mutex_);

@@ -87,11 +87,14 @@ absl::Status DBImpl::WriteInternal(Writer* w) {
       stats_.user_bytes_written += record.size();
       stats_.wal_bytes_written += record.size();
       if (sync) stats_.syncs++;
+      UnsyncedLogs earlier;
+      if (sync) earlier = std::move(unsynced_logs_);
       // Only the leader touches the WAL and the memtable, and the queue keeps
       // every other writer out until it is done, so the mutex can be released
       // for the slow part.
       mutex_.Unlock();
-      status = log->AddRecord(record);
+      if (sync) status = SyncAndCloseLogs(&earlier);
+      if (status.ok()) status = log->AddRecord(record);
       if (status.ok() && sync) status = log->Sync();
       if (status.ok()) status = WriteBatchInternal::InsertInto(*group, mem);
       mutex_.Lock();
@@ -109,8 +112,10 @@ absl::Status DBImpl::WriteInternal(Writer* w) {
       // durable when it returns.
       wal::Writer* log = log_.get();
       stats_.syncs++;
+      UnsyncedLogs earlier = std::move(unsynced_logs_);
       mutex_.Unlock();
-      status = log->Sync();
+      status = SyncAndCloseLogs(&earlier);
+      if (status.ok()) status = log->Sync();
       mutex_.Lock();
       if (!status.ok()) RecordBackgroundError(status);
     }
@@ -129,6 +134,17 @@ absl::Status DBImpl::WriteInternal(Writer* w) {
     if (ready == last_writer) break;
   }
   if (!writers_.empty()) writers_.front()->cv.Signal();
+  return status;
+}
+
+absl::Status DBImpl::SyncAndCloseLogs(UnsyncedLogs* logs) {
+  absl::Status status;
+  for (auto& [number, file] : *logs) {
+    if (status.ok()) status = file->Sync();
+    absl::Status closed = file->Close();
+    if (status.ok()) status = closed;
+  }
+  logs->clear();
   return status;
 }
 

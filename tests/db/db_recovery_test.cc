@@ -14,7 +14,9 @@
 #include "gtest/gtest.h"
 #include "lsm/db.h"
 #include "lsm/write_batch.h"
+#include "memtable/write_batch_internal.h"
 #include "tests/db/db_test_util.h"
+#include "wal/writer.h"
 
 namespace kvs::db_testing {
 namespace {
@@ -123,6 +125,101 @@ TEST_F(DBRecoveryTest, SyncWriteMakesEarlierNonSyncWritesDurable) {
   PowerLoss();
   Open();
   EXPECT_TRUE(Contents() == model);
+}
+
+// Writes a WAL by hand: an opening record (an empty batch carrying the
+// sequence the WAL starts at) unless opening is 0, then one Put per key, with
+// consecutive sequences from first.
+void WriteWal(FileSystem* fs, const std::string& path, SequenceNumber opening,
+              SequenceNumber first, const std::vector<std::string>& keys) {
+  auto file = fs->NewWritableFile(path);
+  ASSERT_TRUE(file.ok()) << file.status();
+  wal::Writer log(file->get(), 0);
+  if (opening != 0) {
+    WriteBatch empty;
+    WriteBatchInternal::SetSequence(&empty, opening);
+    DB_ASSERT_OK(log.AddRecord(WriteBatchInternal::Contents(empty)));
+  }
+  SequenceNumber sequence = first;
+  for (const std::string& key : keys) {
+    WriteBatch batch;
+    batch.Put(key, "v" + key);
+    WriteBatchInternal::SetSequence(&batch, sequence++);
+    DB_ASSERT_OK(log.AddRecord(WriteBatchInternal::Contents(batch)));
+  }
+  DB_ASSERT_OK(log.Sync());
+  DB_ASSERT_OK((*file)->Close());
+}
+
+// The WAL before the newest one lost its last records (it was not synced when
+// the power went, while the newest one reached the disk): the newest one's
+// opening record shows the gap, and replaying it would not give a prefix of
+// the writes.
+TEST_F(DBRecoveryTest, WalAfterALostTailIsNotReplayed) {
+  struct Case {
+    SequenceNumber second_opening;  // 0: a WAL written without one.
+    bool second_replayed;
+  };
+  for (const Case& c : {Case{4, true}, Case{6, false}, Case{0, true}}) {
+    SCOPED_TRACE(c.second_opening);
+    Close();
+    DB_ASSERT_OK(DestroyDB(kDBName, DefaultOptions()));
+    Open();
+    Close();
+    std::vector<std::string> logs;
+    for (const std::string& name : Files()) {
+      if (name.ends_with(".log")) logs.push_back(name);
+    }
+    ASSERT_EQ(logs.size(), 1u);
+    const uint64_t number = std::stoull(logs[0]);
+    char second[32];
+    std::snprintf(second, sizeof(second), "%06llu.log",
+                  static_cast<unsigned long long>(number + 1));
+    // Sequences 1-3 in the first WAL; the second starts at 4 if nothing was
+    // lost, at 6 if 4 and 5 were.
+    WriteWal(fs_.get(), Path(logs[0]), 1, 1, {"a", "b", "c"});
+    WriteWal(fs_.get(), Path(second), c.second_opening,
+             c.second_opening != 0 ? c.second_opening : 4, {"late"});
+    // A third WAL that follows the second without a gap: replayed exactly
+    // when the second is.
+    std::snprintf(second, sizeof(second), "%06llu.log",
+                  static_cast<unsigned long long>(number + 2));
+    const SequenceNumber third =
+        c.second_opening != 0 ? c.second_opening + 1 : 5;
+    WriteWal(fs_.get(), Path(second), third, third, {"later"});
+    Open();
+    EXPECT_EQ(Get("a"), "va");
+    EXPECT_EQ(Get("c"), "vc");
+    EXPECT_EQ(Get("late"), c.second_replayed ? "vlate" : "NOT_FOUND");
+    EXPECT_EQ(Get("later"), c.second_replayed ? "vlater" : "NOT_FOUND");
+    // The database goes on from there.
+    DB_ASSERT_OK(Put("after", "1", /*sync=*/true));
+    Reopen();
+    EXPECT_EQ(Get("after"), "1");
+    EXPECT_EQ(Get("late"), c.second_replayed ? "vlate" : "NOT_FOUND");
+  }
+}
+
+// A memtable switch leaves the previous WAL unsynced; a sync write must sync
+// it too, or a power loss could lose the earlier writes it vouches for.
+TEST_F(DBRecoveryTest, SyncWriteAfterMemtableSwitchesMakesEverythingDurable) {
+  for (int round = 0; round < 10; round++) {
+    Close();
+    DB_ASSERT_OK(DestroyDB(kDBName, DefaultOptions()));
+    Open(NoCompactionOptions());
+    Model model;
+    Fill(this, &model, 0, 200, round, false);
+    // Bigger than the 64 KiB memtable: the next write switches memtables and
+    // WALs, and the power goes right after it, most likely before the flush
+    // of the old memtable has made its WAL unnecessary.
+    DB_ASSERT_OK(Put("big", std::string(100 << 10, 'b'), /*sync=*/false));
+    model["big"] = std::string(100 << 10, 'b');
+    DB_ASSERT_OK(Put("sync", "1", /*sync=*/true));
+    model["sync"] = "1";
+    PowerLoss();
+    Open(NoCompactionOptions());
+    ASSERT_TRUE(Contents() == model) << "round " << round;
+  }
 }
 
 TEST_F(DBRecoveryTest, EmptySyncBatchMakesEarlierWritesDurable) {
