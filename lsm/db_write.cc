@@ -128,9 +128,8 @@ absl::Status DBImpl::WriteInternal(Writer* w) {
       ready->status = status;
       ready->done = true;
       ready->cv.Signal();
-    } else {
-      stats_.writes++;
     }
+    stats_.writes++;
     if (ready == last_writer) break;
   }
   if (!writers_.empty()) writers_.front()->cv.Signal();

@@ -293,6 +293,35 @@ TEST_F(DBTest, ConcurrentWritersReadersAndFlushes) {
   check();
 }
 
+// kvs.stats counts every write, whether it led its group or joined one.
+TEST_F(DBTest, StatsCountEveryWriteOfEveryGroup) {
+  Open();
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 300;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; t++) {
+    threads.emplace_back([this, t] {
+      for (int i = 0; i < kPerThread; i++) {
+        EXPECT_TRUE(
+            Put(Key(t * kPerThread + i), "v", /*sync=*/i % 2 == 0).ok());
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  const std::string stats = Property("kvs.stats");
+  int writes = 0;
+  int groups = 0;
+  const size_t at = stats.find("writes: ");
+  ASSERT_NE(at, std::string::npos) << stats;
+  ASSERT_EQ(std::sscanf(stats.c_str() + at, "writes: %d in %d groups", &writes,
+                        &groups),
+            2)
+      << stats;
+  EXPECT_EQ(writes, kThreads * kPerThread) << stats;
+  EXPECT_GE(groups, 1);
+  EXPECT_LE(groups, writes);
+}
+
 TEST_F(DBTest, ConcurrentSyncWritersAllSurvivePowerLoss) {
   Open();
   const int kPerThread = 300 / kScale;
