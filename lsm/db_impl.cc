@@ -270,7 +270,8 @@ absl::Status DBImpl::RecoverLogFile(uint64_t log_number, VersionEdit* edit,
   reporter.info_log = info_log_.get();
   reporter.file = fname;
   reporter.status = options_.paranoid_checks ? &damage : nullptr;
-  wal::Reader reader(file->get(), &reporter, /*verify_checksums=*/true);
+  wal::Reader reader(file->get(), &reporter, /*verify_checksums=*/true,
+                     /*allocated_ahead=*/true);
   Log(info_log_.get(), "recovering WAL %s", fname.c_str());
 
   std::string_view record;
@@ -278,6 +279,7 @@ absl::Status DBImpl::RecoverLogFile(uint64_t log_number, VersionEdit* edit,
   WriteBatch batch;
   MemTable* mem = nullptr;
   uint64_t records = 0;
+  bool opened = false;  // The WAL's first record has been checked.
   absl::Status s;
   while (reader.ReadRecord(&record, &scratch) && damage.ok()) {
     s = WriteBatchInternal::SetContents(&batch, record);
@@ -289,20 +291,23 @@ absl::Status DBImpl::RecoverLogFile(uint64_t log_number, VersionEdit* edit,
       continue;
     }
     const SequenceNumber sequence = WriteBatchInternal::Sequence(batch);
+    // A WAL's first record (its opening record, or its first batch if the
+    // opening record was lost or the WAL predates them) must continue where
+    // the WAL before it ended. If not, that WAL's tail was lost (it was not
+    // synced when the power went), and nothing from here on may be replayed.
+    if (records == 0 && !opened && *next_sequence != 0 &&
+        sequence != *next_sequence) {
+      Log(info_log_.get(),
+          "%s starts at sequence %" PRIu64
+          " but the WAL before it ends before %" PRIu64
+          ": that WAL lost its tail; stopping here",
+          fname.c_str(), sequence, *next_sequence);
+      *gap = true;
+      break;
+    }
+    opened = true;
     if (WriteBatchInternal::Count(batch) == 0) {
-      // A WAL's opening record: the previous WAL must have ended just before
-      // it. If not, that WAL's tail was lost (it was not synced when the power
-      // went), and nothing from here on may be replayed.
       if (records > 0) continue;  // Only a WAL's first record opens it.
-      if (*next_sequence != 0 && sequence != *next_sequence) {
-        Log(info_log_.get(),
-            "%s starts at sequence %" PRIu64
-            " but the WAL before it ends "
-            "before %" PRIu64 ": that WAL lost its tail; stopping here",
-            fname.c_str(), sequence, *next_sequence);
-        *gap = true;
-        break;
-      }
       *next_sequence = sequence;
       continue;
     }

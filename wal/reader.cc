@@ -23,18 +23,27 @@ absl::Status Damage(std::string_view what, uint64_t offset) {
 
 }  // namespace
 
-Reader::Reader(SequentialFile* file, Reporter* reporter, bool verify_checksums)
+Reader::Reader(SequentialFile* file, Reporter* reporter, bool verify_checksums,
+               bool allocated_ahead)
     : file_(file),
       reporter_(reporter),
       verify_checksums_(verify_checksums),
+      allocated_ahead_(allocated_ahead),
       backing_store_(new char[kBlockSize]) {}
 
 void Reader::Report(uint64_t bytes, absl::Status status) {
-  ++corruption_reports_;
-  dropped_bytes_ += bytes;
-  if (reporter_ != nullptr) {
-    reporter_->Corruption(static_cast<size_t>(bytes), status);
+  pending_.emplace_back(bytes, std::move(status));
+}
+
+void Reader::ReportPending() {
+  for (auto& [bytes, status] : pending_) {
+    ++corruption_reports_;
+    dropped_bytes_ += bytes;
+    if (reporter_ != nullptr) {
+      reporter_->Corruption(static_cast<size_t>(bytes), status);
+    }
   }
+  pending_.clear();
 }
 
 int Reader::ReadPhysicalRecord(std::string_view* payload, uint64_t* offset) {
@@ -114,6 +123,8 @@ int Reader::ReadPhysicalRecord(std::string_view* payload, uint64_t* offset) {
     buffer_.remove_prefix(kHeaderSize + length);
     *payload = std::string_view(header + kHeaderSize, length);
     *offset = start;
+    // A good fragment after damage: the damage was not a torn tail.
+    ReportPending();
     return type;
   }
 }
@@ -134,6 +145,10 @@ bool Reader::ReadRecord(std::string_view* record, std::string* scratch) {
     scratch->clear();
   };
 
+  // Fragments that passed their checks come with type bytes; damage met
+  // before one of them was not a torn tail, so it is reported right away.
+  auto good_fragment = [&] { ReportPending(); };
+
   while (true) {
     std::string_view fragment;
     uint64_t offset = 0;
@@ -142,6 +157,7 @@ bool Reader::ReadRecord(std::string_view* record, std::string* scratch) {
     switch (type) {
       case kFullType:
         drop_partial("record without its last fragment", record_start);
+        good_fragment();
         last_record_offset_ = offset;
         end_of_last_record_ = offset + fragment_bytes;
         *record = fragment;
@@ -149,6 +165,7 @@ bool Reader::ReadRecord(std::string_view* record, std::string* scratch) {
 
       case kFirstType:
         drop_partial("record without its last fragment", record_start);
+        good_fragment();
         scratch->assign(fragment.data(), fragment.size());
         in_record = true;
         record_start = offset;
@@ -159,6 +176,7 @@ bool Reader::ReadRecord(std::string_view* record, std::string* scratch) {
         if (!in_record) {
           Report(fragment_bytes,
                  Damage("middle fragment without a first", offset));
+          good_fragment();
           break;
         }
         scratch->append(fragment.data(), fragment.size());
@@ -169,6 +187,7 @@ bool Reader::ReadRecord(std::string_view* record, std::string* scratch) {
         if (!in_record) {
           Report(fragment_bytes,
                  Damage("last fragment without a first", offset));
+          good_fragment();
           break;
         }
         scratch->append(fragment.data(), fragment.size());
@@ -179,13 +198,22 @@ bool Reader::ReadRecord(std::string_view* record, std::string* scratch) {
 
       case kEof:
         // A record still missing fragments here was being written when the
-        // writer stopped.
+        // writer stopped; so was any damage after the last good fragment
+        // (only zeros, which are skipped, can lie between it and here).
         if (in_record) torn_tail_bytes_ += record_bytes;
+        if (allocated_ahead_ && end_of_buffer_offset_ % kAllocationUnit == 0) {
+          for (const auto& [bytes, status] : pending_) {
+            torn_tail_bytes_ += bytes;
+          }
+          pending_.clear();
+        }
+        ReportPending();
         scratch->clear();
         return false;
 
       case kIoError:
         Report(in_record ? record_bytes : 0, status_);
+        ReportPending();
         scratch->clear();
         return false;
 
@@ -202,6 +230,7 @@ bool Reader::ReadRecord(std::string_view* record, std::string* scratch) {
                      record_start);
         Report(fragment_bytes,
                Damage(absl::StrCat("unknown fragment type ", type), offset));
+        good_fragment();
         break;
     }
   }

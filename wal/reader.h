@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "lsm/file_system.h"
@@ -22,7 +24,13 @@ namespace kvs::wal {
 // say where the next fragment starts, and carries on at the next block. A
 // record cut short by the end of the file (a crash in the middle of writing it)
 // is not damage: it ends the log cleanly and is only counted in
-// TornTailBytes().
+// TornTailBytes(). With allocated_ahead, neither is damage after the last good
+// fragment of a file whose size is a multiple of kAllocationUnit: such a file
+// may have had its space allocated ahead (the POSIX WAL), and then keeps its
+// size through a crash, so a torn last record is followed by zeros instead of
+// by the end of the file. Damage is therefore reported once a good fragment
+// after it (or an I/O error, or the end of any other file) shows it was not
+// the tail.
 //
 // Thread-safety: not thread-safe.
 class Reader {
@@ -42,7 +50,12 @@ class Reader {
   // Reads file, which must be positioned at its start. file and reporter (which
   // may be null) must outlive the reader and are not owned. verify_checksums =
   // false skips CRC checks; lengths and fragment sequences are still checked.
-  Reader(SequentialFile* file, Reporter* reporter, bool verify_checksums);
+  // The granularity of space allocated ahead (FileSystem::NewLogFile on
+  // POSIX allocates chunks of 64 KiB to 1 MiB, each a multiple of this).
+  static constexpr uint64_t kAllocationUnit = 64 * 1024;
+
+  Reader(SequentialFile* file, Reporter* reporter, bool verify_checksums,
+         bool allocated_ahead = false);
 
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
@@ -94,11 +107,15 @@ class Reader {
   // file offset of its header. Returns its type or one of the codes above.
   int ReadPhysicalRecord(std::string_view* payload, uint64_t* offset);
 
+  // Holds a report of damage back until it is known not to be a torn tail.
   void Report(uint64_t bytes, absl::Status status);
+  // Hands the held reports to the Reporter.
+  void ReportPending();
 
   SequentialFile* const file_;
   Reporter* const reporter_;
   const bool verify_checksums_;
+  const bool allocated_ahead_;
 
   // One block of the file; buffer_ is the part of it not yet parsed.
   const std::unique_ptr<char[]> backing_store_;
@@ -113,6 +130,8 @@ class Reader {
   uint64_t corruption_reports_ = 0;
   uint64_t dropped_bytes_ = 0;
   uint64_t torn_tail_bytes_ = 0;
+  // Damage met since the last good fragment, not yet reported.
+  std::vector<std::pair<uint64_t, absl::Status>> pending_;
   absl::Status status_;
 };
 

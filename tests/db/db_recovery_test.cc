@@ -158,10 +158,13 @@ void WriteWal(FileSystem* fs, const std::string& path, SequenceNumber opening,
 TEST_F(DBRecoveryTest, WalAfterALostTailIsNotReplayed) {
   struct Case {
     SequenceNumber second_opening;  // 0: a WAL written without one.
+    SequenceNumber second_first;    // The second WAL's first batch.
     bool second_replayed;
   };
-  for (const Case& c : {Case{4, true}, Case{6, false}, Case{0, true}}) {
-    SCOPED_TRACE(c.second_opening);
+  for (const Case& c : {Case{4, 4, true}, Case{6, 6, false}, Case{0, 4, true},
+                        Case{0, 6, false}}) {
+    SCOPED_TRACE(testing::Message()
+                 << c.second_opening << " " << c.second_first);
     Close();
     DB_ASSERT_OK(DestroyDB(kDBName, DefaultOptions()));
     Open();
@@ -176,16 +179,16 @@ TEST_F(DBRecoveryTest, WalAfterALostTailIsNotReplayed) {
     std::snprintf(second, sizeof(second), "%06llu.log",
                   static_cast<unsigned long long>(number + 1));
     // Sequences 1-3 in the first WAL; the second starts at 4 if nothing was
-    // lost, at 6 if 4 and 5 were.
+    // lost, at 6 if 4 and 5 were (seen from its opening record or, without
+    // one, from its first batch).
     WriteWal(fs_.get(), Path(logs[0]), 1, 1, {"a", "b", "c"});
-    WriteWal(fs_.get(), Path(second), c.second_opening,
-             c.second_opening != 0 ? c.second_opening : 4, {"late"});
+    WriteWal(fs_.get(), Path(second), c.second_opening, c.second_first,
+             {"late"});
     // A third WAL that follows the second without a gap: replayed exactly
     // when the second is.
     std::snprintf(second, sizeof(second), "%06llu.log",
                   static_cast<unsigned long long>(number + 2));
-    const SequenceNumber third =
-        c.second_opening != 0 ? c.second_opening + 1 : 5;
+    const SequenceNumber third = c.second_first + 1;
     WriteWal(fs_.get(), Path(second), third, third, {"later"});
     Open();
     EXPECT_EQ(Get("a"), "va");

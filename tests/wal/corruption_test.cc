@@ -53,6 +53,48 @@ TEST_F(FullRecordDamageTest, AnyFlippedByteDropsTheRestOfTheBlock) {
   }
 }
 
+// A WAL whose space was allocated ahead keeps its size through a crash: a
+// torn last record is followed by zeros up to the allocated size (a multiple
+// of Reader::kAllocationUnit), not by the end of the file. Such damage is a
+// torn tail for a reader told so; damage with a good fragment after it, or in
+// a file of any other size, is still reported.
+TEST_F(LogTest, DamagedLastRecordBeforePreallocatedZerosIsATornTail) {
+  Write("first");
+  Write(Filler(3000, 'x'));
+  const size_t last = WrittenBytes() - 3000 - kHeaderSize;
+  // The second half of the last record never reached the disk.
+  for (size_t i = last + 1500; i < WrittenBytes(); i++) contents()[i] = 0;
+  contents().resize(Reader::kAllocationUnit, '\0');
+
+  StartReading(true, true, 0, /*allocated_ahead=*/true);
+  EXPECT_EQ(ReadAll(), (Records{"first"}));
+  EXPECT_EQ(ReportCount(), 0u) << ReportMessages();
+  EXPECT_GT(reader_->TornTailBytes(), 0u);
+
+  // Without allocated_ahead it is damage.
+  StartReading(true, true, 0, /*allocated_ahead=*/false);
+  EXPECT_EQ(ReadAll(), (Records{"first"}));
+  EXPECT_EQ(ReportCount(), 1u);
+
+  // So it is when the file's size is not a whole number of allocation units.
+  contents().resize(Reader::kAllocationUnit - 1);
+  StartReading(true, true, 0, /*allocated_ahead=*/true);
+  EXPECT_EQ(ReadAll(), (Records{"first"}));
+  EXPECT_EQ(ReportCount(), 1u);
+
+  // And when a good record follows it: a FULL record "late" written at the
+  // start of block 1.
+  struct OtherLog : LogTest {
+    void TestBody() override {}
+  } other;
+  other.Write("late");
+  contents().resize(Reader::kAllocationUnit, '\0');
+  contents().replace(kBlockSize, other.contents().size(), other.contents());
+  StartReading(true, true, 0, /*allocated_ahead=*/true);
+  EXPECT_EQ(ReadAll(), (Records{"first", "late"}));
+  EXPECT_EQ(ReportCount(), 1u);
+}
+
 TEST_F(FullRecordDamageTest, DamageToSecondRecordKeepsTheFirst) {
   FlipByte(107 + 20, 0x10);
   EXPECT_EQ(ReadAll(), (Records{Filler(100, 'a'), "after1", "after2"}));

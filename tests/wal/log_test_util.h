@@ -140,12 +140,12 @@ class LogTest : public ::testing::Test {
   // Starts reading the file as it is now; Read() does so implicitly the first
   // time.
   void StartReading(bool verify_checksums = true, bool copy_to_scratch = true,
-                    int fail_on_read = 0) {
+                    int fail_on_read = 0, bool allocated_ahead = false) {
     source_ = std::make_unique<StringSource>(sink_.contents, copy_to_scratch);
     source_->fail_on_read = fail_on_read;
     reporter_ = RecordingReporter();
-    reader_ =
-        std::make_unique<Reader>(source_.get(), &reporter_, verify_checksums);
+    reader_ = std::make_unique<Reader>(source_.get(), &reporter_,
+                                       verify_checksums, allocated_ahead);
   }
 
   // The next record, or nullopt at the end.
