@@ -88,7 +88,7 @@ absl::Status DBImpl::WriteInternal(Writer* w) {
       stats_.wal_bytes_written += record.size();
       if (sync) stats_.syncs++;
       UnsyncedLogs earlier;
-      if (sync) earlier = std::move(unsynced_logs_);
+      if (sync) earlier.swap(unsynced_logs_);
       // Only the leader touches the WAL and the memtable, and the queue keeps
       // every other writer out until it is done, so the mutex can be released
       // for the slow part.
@@ -112,7 +112,8 @@ absl::Status DBImpl::WriteInternal(Writer* w) {
       // durable when it returns.
       wal::Writer* log = log_.get();
       stats_.syncs++;
-      UnsyncedLogs earlier = std::move(unsynced_logs_);
+      UnsyncedLogs earlier;
+      earlier.swap(unsynced_logs_);
       mutex_.Unlock();
       status = SyncAndCloseLogs(&earlier);
       if (status.ok()) status = log->Sync();

@@ -181,6 +181,10 @@ class Repairer {
     while (s.ok() && reader.ReadRecord(&record, &scratch)) {
       absl::Status parsed = WriteBatchInternal::SetContents(&batch, record);
       if (parsed.ok()) parsed = WriteBatchInternal::Validate(batch);
+      // A WAL's opening record (an empty batch) holds no data. Repair keeps
+      // every batch it can read, so it does not stop at a gap between WALs
+      // the way Open does: it salvages, it does not promise a prefix.
+      if (parsed.ok() && WriteBatchInternal::Count(batch) == 0) continue;
       if (parsed.ok() && mem == nullptr) {
         mem = new MemTable(icmp_);
         mem->Ref();

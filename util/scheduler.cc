@@ -3,6 +3,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <utility>
 
 namespace kvs {
@@ -55,7 +57,12 @@ void Scheduler::Run(Lane* lane) {
   if (lane == &low_ && low_lane_nice_ > 0) {
     // On Linux the nice value is per thread. Best effort: a failure only
     // leaves the thread at normal priority.
-    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), low_lane_nice_);
+    const id_t tid = static_cast<id_t>(gettid());
+    errno = 0;
+    const int base = getpriority(PRIO_PROCESS, tid);
+    if (errno == 0) {
+      setpriority(PRIO_PROCESS, tid, std::min(base + low_lane_nice_, 19));
+    }
   }
   MutexLock l(&mu_);
   for (;;) {
