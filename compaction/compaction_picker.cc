@@ -147,8 +147,8 @@ std::unique_ptr<Compaction> PickCompaction(VersionSet* vset) {
   FileMetaData* seek_file = nullptr;
   if (v->compaction_score >= 1 && v->compaction_level >= 0) {
     level = v->compaction_level;
-  } else if (v->file_to_compact != nullptr &&
-             v->file_to_compact_level + 1 < vset->NumLevels()) {
+  } else if (v->file_to_compact != nullptr) {
+    // Version::UpdateStats never marks a file of the last level.
     level = v->file_to_compact_level;
     seek_file = v->file_to_compact;
   } else {

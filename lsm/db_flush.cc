@@ -49,7 +49,9 @@ absl::Status DBImpl::FlushImmutableMemTable() {
   imm_->Unref();
   imm_ = nullptr;
   stats_.flush_micros += fs_->NowMicros() - start;
-  CloseCoveredLogs();
+  // Flushed tables hold the data of older WALs now: a close error there
+  // cannot lose any.
+  CloseUnsyncedLogsBefore(versions_->LogNumber());
   RemoveObsoleteFiles();
   return absl::OkStatus();
 }

@@ -93,8 +93,8 @@ DBImpl::~DBImpl() {
       logfile_->Close().IgnoreError();
       logfile_.reset();
     }
-    for (auto& [number, file] : unsynced_logs_) file->Close().IgnoreError();
-    unsynced_logs_.clear();
+    // Not synced: closing the DB promises no more than the writes did.
+    CloseUnsyncedLogsBefore(UINT64_MAX);
     if (mem_ != nullptr) mem_->Unref();
     if (imm_ != nullptr) imm_->Unref();
     mem_ = imm_ = nullptr;
@@ -295,8 +295,9 @@ absl::Status DBImpl::RecoverLogFile(uint64_t log_number, VersionEdit* edit,
     // opening record was lost or the WAL predates them) must continue where
     // the WAL before it ended. If not, that WAL's tail was lost (it was not
     // synced when the power went), and nothing from here on may be replayed.
-    if (records == 0 && !opened && *next_sequence != 0 &&
-        sequence != *next_sequence) {
+    const bool first = !opened;
+    opened = true;
+    if (first && *next_sequence != 0 && sequence != *next_sequence) {
       Log(info_log_.get(),
           "%s starts at sequence %" PRIu64
           " but the WAL before it ends before %" PRIu64
@@ -305,10 +306,8 @@ absl::Status DBImpl::RecoverLogFile(uint64_t log_number, VersionEdit* edit,
       *gap = true;
       break;
     }
-    opened = true;
     if (WriteBatchInternal::Count(batch) == 0) {
-      if (records > 0) continue;  // Only a WAL's first record opens it.
-      *next_sequence = sequence;
+      if (first) *next_sequence = sequence;  // Only a first record opens.
       continue;
     }
     if (mem == nullptr) {
@@ -374,11 +373,9 @@ absl::Status DBImpl::SwitchToNewLog(uint64_t number) {
   return log_->AddRecord(WriteBatchInternal::Contents(opening));
 }
 
-void DBImpl::CloseCoveredLogs() {
-  const uint64_t oldest_needed = versions_->LogNumber();
-  std::erase_if(unsynced_logs_, [oldest_needed](auto& log) {
-    if (log.first >= oldest_needed) return false;
-    // Flushed tables hold its data now; a close error cannot lose any.
+void DBImpl::CloseUnsyncedLogsBefore(uint64_t number) {
+  std::erase_if(unsynced_logs_, [number](auto& log) {
+    if (log.first >= number) return false;
     log.second->Close().IgnoreError();
     return true;
   });

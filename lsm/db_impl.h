@@ -125,8 +125,8 @@ class DBImpl final : public DB {
   // here (that would stall writers at every memtable switch): it joins
   // unsynced_logs_.
   absl::Status SwitchToNewLog(uint64_t number) KVS_REQUIRES(mutex_);
-  // Closes the unsynced WALs that flushed tables now cover.
-  void CloseCoveredLogs() KVS_REQUIRES(mutex_);
+  // Closes, without syncing, the unsynced WALs numbered below number.
+  void CloseUnsyncedLogsBefore(uint64_t number) KVS_REQUIRES(mutex_);
 
   // --- write path (db_write.cc) ---
   using UnsyncedLogs =
